@@ -14,6 +14,15 @@ API_COMPONENT = "k8w3r06qmzrp"
 CLAUDE_CODE_COMPONENT = "yyzkbfz2thpt"
 COWORK_COMPONENT = "bpp5gb3hpjcl"
 
+# Names to show before the status page has ever been read.
+KNOWN_COMPONENT_NAMES = {
+    CLAUDE_AI_COMPONENT: "claude.ai",
+    CONSOLE_COMPONENT: "Claude Console",
+    API_COMPONENT: "Claude API",
+    CLAUDE_CODE_COMPONENT: "Claude Code",
+    COWORK_COMPONENT: "Claude Cowork",
+}
+
 DEFAULT_STATUS_PAGE = "https://status.claude.com"
 MIN_REMOTE_INTERVAL = 30.0  # seconds; loopback URLs may poll faster (tests rely on 1 s)
 
@@ -63,7 +72,8 @@ class NotificationSettings:
     incident_opened: bool = True
     incident_updated: bool = False
     incident_resolved: bool = True
-    maintenance: bool = False
+    maintenance: bool = False  # scheduled / starting soon / started / ended
+    maintenance_lead_minutes: float = 30.0
     offline: bool = False
     min_interval: float = 300.0  # seconds between two notifications about one component
     reminder_minutes: float = 0.0  # remind of a long outage every N minutes; 0 = off

@@ -137,6 +137,18 @@ class MaintenanceScheduled(_Base):
 
 
 @dataclass(frozen=True)
+class MaintenanceStartingSoon(_Base):
+    """A scheduled maintenance starts within ``notifications.maintenance_lead_minutes``."""
+
+    maintenance: Maintenance
+    kind: ClassVar[str] = "maintenance_soon"
+
+    @property
+    def key(self) -> str:
+        return f"maintenance:{self.maintenance.id}:soon"
+
+
+@dataclass(frozen=True)
 class MaintenanceStarted(_Base):
     maintenance: Maintenance
     kind: ClassVar[str] = "maintenance_started"
@@ -207,6 +219,7 @@ Event = Union[
     IncidentUpdated,
     IncidentResolved,
     MaintenanceScheduled,
+    MaintenanceStartingSoon,
     MaintenanceStarted,
     MaintenanceEnded,
     WentOffline,
@@ -223,6 +236,7 @@ EVENT_TYPES: tuple[type[_Base], ...] = (
     IncidentUpdated,
     IncidentResolved,
     MaintenanceScheduled,
+    MaintenanceStartingSoon,
     MaintenanceStarted,
     MaintenanceEnded,
     WentOffline,
@@ -267,6 +281,7 @@ __all__ = [
     "IncidentUpdated",
     "MaintenanceEnded",
     "MaintenanceScheduled",
+    "MaintenanceStartingSoon",
     "MaintenanceStarted",
     "ServiceDegraded",
     "ServiceDown",
