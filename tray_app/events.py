@@ -211,7 +211,7 @@ class StatusPageReachable(_Base):
         return f"page:reachable:{self.at.isoformat()}"
 
 
-Event = Union[
+Event = Union[  # noqa: UP007 (a runtime alias; X | Y of classes needs 3.10 at runtime too, kept explicit)
     ServiceDown,
     ServiceDegraded,
     ServiceRecovered,
@@ -281,8 +281,8 @@ __all__ = [
     "IncidentUpdated",
     "MaintenanceEnded",
     "MaintenanceScheduled",
-    "MaintenanceStartingSoon",
     "MaintenanceStarted",
+    "MaintenanceStartingSoon",
     "ServiceDegraded",
     "ServiceDown",
     "ServiceRecovered",

@@ -214,7 +214,8 @@ class ComponentView:
     @property
     def probe_only(self) -> bool:
         """Down from here but not (yet) on the status page."""
-        return self.probe is not None and self.probe.rank > self.official.rank and self.probe.is_problem
+        probe = self.probe
+        return probe is not None and probe.is_problem and probe.rank > self.official.rank
 
     @property
     def note(self) -> str:
