@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from tray_app.models import Health, Incident, IncidentUpdate, Maintenance
 
@@ -211,22 +211,22 @@ class StatusPageReachable(_Base):
         return f"page:reachable:{self.at.isoformat()}"
 
 
-Event = Union[  # noqa: UP007 (a runtime alias; X | Y of classes needs 3.10 at runtime too, kept explicit)
-    ServiceDown,
-    ServiceDegraded,
-    ServiceRecovered,
-    IncidentOpened,
-    IncidentUpdated,
-    IncidentResolved,
-    MaintenanceScheduled,
-    MaintenanceStartingSoon,
-    MaintenanceStarted,
-    MaintenanceEnded,
-    WentOffline,
-    BackOnline,
-    StatusPageUnreachable,
-    StatusPageReachable,
-]
+Event = (
+    ServiceDown
+    | ServiceDegraded
+    | ServiceRecovered
+    | IncidentOpened
+    | IncidentUpdated
+    | IncidentResolved
+    | MaintenanceScheduled
+    | MaintenanceStartingSoon
+    | MaintenanceStarted
+    | MaintenanceEnded
+    | WentOffline
+    | BackOnline
+    | StatusPageUnreachable
+    | StatusPageReachable
+)
 
 EVENT_TYPES: tuple[type[_Base], ...] = (
     ServiceDown,
