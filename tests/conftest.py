@@ -1,0 +1,47 @@
+"""Shared fixtures. Every test is isolated from the real user's dirs, proxies and API key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.statusserver import StatusServer
+
+# ---- isolation (autouse) ----
+
+_SCRUBBED_ENV = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "ANTHROPIC_API_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point XDG dirs into tmp_path and drop proxy, CA and API-key variables."""
+    for name in ("CONFIG", "DATA", "STATE", "CACHE"):
+        folder = tmp_path / "xdg" / name.lower()
+        folder.mkdir(parents=True)
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(folder))
+    for name in _SCRUBBED_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+# ---- loopback HTTP ----
+
+
+@pytest.fixture
+def status_server() -> Iterator[StatusServer]:
+    """A started loopback StatusServer (http://127.0.0.1:PORT), stopped after the test."""
+    with StatusServer() as server:
+        yield server
