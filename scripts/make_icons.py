@@ -1,0 +1,60 @@
+"""Write the generated icons into assets/: app icon PNGs, a Windows .ico and a macOS .icns.
+
+Run from the repository root after changing tray_app/icons.py, and commit the output:
+
+    .venv/bin/python scripts/make_icons.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a source tree without installing
+
+from tray_app import APP_NAME  # noqa: E402
+from tray_app.icons import DISTINCT_STATES, render_app_icon, render_icon  # noqa: E402
+
+APP_ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512, 1024)
+ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
+TRAY_SIZES = (16, 22, 24, 32)
+
+
+def write_assets(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for size in APP_ICON_SIZES:
+        path = out / f"{APP_NAME}-{size}.png"
+        render_app_icon(size).save(path, optimize=True)
+        written.append(path)
+    ico = out / f"{APP_NAME}.ico"
+    render_app_icon(256).save(ico, sizes=[(s, s) for s in ICO_SIZES])
+    written.append(ico)
+    icns = out / f"{APP_NAME}.icns"
+    render_app_icon(1024).save(icns)
+    written.append(icns)
+    tray = out / "tray"
+    tray.mkdir(exist_ok=True)
+    for health in DISTINCT_STATES:
+        for size in TRAY_SIZES:
+            for scale in (1, 2):
+                suffix = "" if scale == 1 else "@2x"
+                path = tray / f"{health.value}-{size}{suffix}.png"
+                render_icon(health, size, scale=scale).save(path, optimize=True)
+                written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "assets")
+    args = parser.parse_args(argv)
+    for path in write_assets(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
