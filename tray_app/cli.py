@@ -1,0 +1,277 @@
+"""Command line: `claude-status-tray [command]`. With no command it starts the tray app.
+
+Kept light on imports: `statusline` must answer in well under 100 ms, so httpx, pystray and the
+rest are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from tray_app import APP_NAME, __version__
+from tray_app.paths import AppPaths
+
+if TYPE_CHECKING:
+    from tray_app.config import LoadedConfig
+
+STATUS_URL_ENV = "CLAUDE_STATUS_TRAY_STATUS_URL"
+
+EPILOG = """\
+exit codes of `check` (and `wait-until-up`):
+  0  all watched services operational
+  1  degraded performance, partial outage or maintenance
+  2  major outage
+  3  offline, status page unreachable, or unknown
+  (`wait-until-up` exits 0 once operational, 3 when --timeout passes first)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Claude's health in your system tray. With no command, starts the tray app.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more output (-vv for debug)"
+    )
+    parser.add_argument(
+        "--status-url",
+        metavar="URL",
+        help=f"status page base URL (overrides the config; env {STATUS_URL_ENV})",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="command")
+
+    sub.add_parser("tray", help="start the tray app (the default)")
+
+    check = sub.add_parser("check", help="check once and print the status")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait at most (default 10)"
+    )
+
+    watch = sub.add_parser("watch", help="run headless in the foreground, printing transitions")
+    watch.add_argument("--no-notify", action="store_true", help="print only, no notifications")
+
+    sub.add_parser("statusline", help="one line from the last saved state (no network)")
+
+    wait = sub.add_parser("wait-until-up", help="block until Claude is operational")
+    wait.add_argument("--timeout", type=float, default=None, help="give up after this many seconds")
+
+    history = sub.add_parser("history", help="outages and uptime from our own observations")
+    history.add_argument("--since", default="7d", help="how far back: 30m, 24h, 7d (default 7d)")
+    fmt = history.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+
+    config = sub.add_parser("config", help="the settings file")
+    config.add_argument("action", choices=["path", "show", "validate"])
+
+    autostart = sub.add_parser("autostart", help="start at login")
+    autostart.add_argument("action", choices=["enable", "disable", "status"])
+
+    key = sub.add_parser("api-key", help="the Anthropic API key for the API probe (OS keyring)")
+    key.add_argument("action", choices=["set", "delete", "status"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "tray"
+    paths = AppPaths.default()
+    if command == "statusline":
+        return cmd_statusline(paths)
+    if command == "config":
+        return cmd_config(paths, args.action)
+
+    from tray_app.logsetup import setup_logging
+
+    loaded = _load(paths, args)
+    log_file = paths.log_file if command in ("tray", "watch") else None
+    setup_logging(log_file, verbosity=args.verbose, level=loaded.settings.log_level)
+    if loaded.error:
+        print(f"{APP_NAME}: config ignored, using defaults: {loaded.error}", file=sys.stderr)
+
+    try:
+        if command == "check":
+            return cmd_check(loaded, json_out=args.json, timeout=args.timeout)
+        if command == "wait-until-up":
+            return cmd_wait_until_up(loaded, timeout=args.timeout)
+        if command == "history":
+            return cmd_history(paths, since=args.since, json_out=args.json, csv_out=args.csv)
+        if command == "autostart":
+            return cmd_autostart(args.action)
+        if command == "api-key":
+            return cmd_api_key(args.action)
+
+        from tray_app import app
+
+        if command == "watch":
+            return app.run_watch(loaded, paths, notify=not args.no_notify)
+        return app.run_tray(loaded, paths)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load(paths: AppPaths, args: argparse.Namespace) -> LoadedConfig:
+    import dataclasses
+
+    from tray_app.config import load_config
+
+    loaded = load_config(paths.config_file)
+    url = args.status_url or os.environ.get(STATUS_URL_ENV)
+    if url:
+        page = dataclasses.replace(loaded.settings.status_page, url=url.rstrip("/"))
+        loaded = dataclasses.replace(
+            loaded, settings=dataclasses.replace(loaded.settings, status_page=page)
+        )
+    return loaded
+
+
+def cmd_statusline(paths: AppPaths) -> int:
+    from tray_app.render import format_statusline
+    from tray_app.store import read_summary
+
+    print(format_statusline(read_summary(paths.state_file), datetime.now(timezone.utc)))
+    return 0
+
+
+def cmd_config(paths: AppPaths, action: str) -> int:
+    from tray_app.config import config_show, load_config, parse_config
+
+    path = paths.config_file
+    if action == "path":
+        print(path)
+        return 0
+    if action == "show":
+        loaded = load_config(path)
+        if loaded.error:
+            print(f"# config ignored, using defaults: {loaded.error}")
+        print(config_show(loaded.settings), end="")
+        return 0
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        print(f"{path}: no config file yet; the defaults apply")
+        return 0
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{path}: cannot read: {exc}", file=sys.stderr)
+        return 1
+    from tray_app.errors import ConfigError
+
+    try:
+        parse_config(text)
+    except ConfigError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{path}: OK")
+    return 0
+
+
+def cmd_check(loaded: LoadedConfig, *, json_out: bool, timeout: float) -> int:
+    from tray_app.oneshot import check_once
+    from tray_app.render import exit_code, format_table, snapshot_to_dict
+
+    snapshot = check_once(loaded.settings, timeout=timeout)
+    if json_out:
+        print(json.dumps(snapshot_to_dict(snapshot), indent=2))
+    else:
+        print(format_table(snapshot, datetime.now(timezone.utc)))
+    return exit_code(snapshot.overall)
+
+
+def cmd_wait_until_up(loaded: LoadedConfig, *, timeout: float | None) -> int:
+    from tray_app.oneshot import wait_until_up
+    from tray_app.render import EXIT_OK, EXIT_UNKNOWN, headline
+
+    snapshot = wait_until_up(loaded.settings, timeout=timeout, report=lambda s: print(headline(s)))
+    return EXIT_OK if snapshot is not None else EXIT_UNKNOWN
+
+
+def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -> int:
+    from tray_app.errors import ConfigError, HistoryError
+    from tray_app.history import (
+        History,
+        parse_since,
+        report_to_csv,
+        report_to_json,
+        report_to_text,
+    )
+
+    try:
+        window = parse_since(since)
+    except (ConfigError, ValueError) as exc:
+        print(f"{APP_NAME}: --since: {exc}", file=sys.stderr)
+        return 2
+    try:
+        history = History(paths.history_db)
+        now = datetime.now(timezone.utc)
+        report = history.report(now - window, now)
+    except HistoryError as exc:
+        print(f"{APP_NAME}: history: {exc}", file=sys.stderr)
+        return 1
+    if history.notice:
+        print(f"{APP_NAME}: {history.notice}", file=sys.stderr)
+    if json_out:
+        print(report_to_json(report))
+    elif csv_out:
+        print(report_to_csv(report), end="")
+    else:
+        print(report_to_text(report))
+    return 0
+
+
+def cmd_autostart(action: str) -> int:
+    from tray_app.autostart import autostart_for
+    from tray_app.errors import TrayAppError
+
+    backend = autostart_for()
+    try:
+        if action == "enable":
+            backend.enable()
+        elif action == "disable":
+            backend.disable()
+    except (TrayAppError, OSError) as exc:
+        print(f"{APP_NAME}: autostart: {exc}", file=sys.stderr)
+        return 1
+    state = "enabled" if backend.is_enabled() else "disabled"
+    print(f"start at login: {state} ({backend.describe()})")
+    return 0
+
+
+def cmd_api_key(action: str) -> int:
+    from tray_app import secrets
+
+    if action == "status":
+        source = secrets.api_key_source()
+        print(f"API key: {source}" if source else "API key: none (the API probe runs without one)")
+        return 0
+    try:
+        if action == "delete":
+            secrets.delete_api_key()
+            print("API key removed from the keyring")
+            return 0
+        import getpass
+
+        key = getpass.getpass("Anthropic API key (input hidden): ").strip()
+        if not key:
+            print("nothing entered; unchanged", file=sys.stderr)
+            return 1
+        secrets.set_api_key(key)
+    except Exception as exc:  # keyring backends raise their own types
+        print(f"{APP_NAME}: keyring: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print("API key saved in the OS keyring")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

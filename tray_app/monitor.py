@@ -1,0 +1,213 @@
+"""The monitor: a background thread that polls the sources, steps the state machine and hands
+each new snapshot and its events to one callback.
+
+It owns no UI and does no notification itself; ``on_update`` (the app's dispatcher) fans out to
+the sinks. Sources are injected, so tests drive it against local servers or fakes.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from tray_app import state as engine
+from tray_app.clock import Clock, SystemClock
+from tray_app.config import Settings
+from tray_app.errors import HTTPStatusError, NetworkError, SourceError
+from tray_app.events import Event
+from tray_app.models import MonitorSnapshot, PageFailure, PageSnapshot, ProbeResult
+from tray_app.schedule import Schedule, woke_from_sleep
+from tray_app.store import StateStore
+
+log = logging.getLogger(__name__)
+
+PAGE, PROBES, TICK = "page", "probes", "tick"
+TICK_INTERVAL = 60.0  # time-driven events (maintenance starting soon) and quiet-hours summaries
+MAX_SLEEP = 5.0  # wake at least this often to notice a jump of the wall clock (sleep/resume)
+
+UpdateCallback = Callable[[MonitorSnapshot, tuple[Event, ...]], None]
+
+
+class PageSource(Protocol):
+    def fetch(self) -> PageSnapshot: ...
+
+
+class ProbeSource(Protocol):
+    def run(self) -> tuple[ProbeResult, ...]: ...
+
+
+class Monitor:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        page_source: PageSource,
+        prober: ProbeSource | None,
+        on_update: UpdateCallback,
+        clock: Clock | None = None,
+        store: StateStore | None = None,
+        abort: Callable[[], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._settings = settings
+        self._page = page_source
+        self._prober = prober if settings.probes.enabled else None
+        self._on_update = on_update
+        self._clock = clock or SystemClock()
+        self._store = store
+        self._abort = abort
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._check_now = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.notice: str | None = None
+
+        self._state = engine.initial_state()
+        if store is not None:
+            saved, self.notice = store.load_engine()
+            if saved is not None:
+                try:
+                    self._state = engine.state_from_dict(saved)
+                except (ValueError, KeyError, TypeError) as exc:
+                    self.notice = f"last saved state could not be used ({exc}); starting fresh"
+        if self.notice:
+            log.warning("%s", self.notice)
+
+        intervals = {PAGE: settings.status_page.interval, TICK: TICK_INTERVAL}
+        if self._prober is not None:
+            intervals[PROBES] = settings.probes.interval
+        self._schedule = Schedule(
+            intervals,
+            backoff_max=settings.backoff.maximum,
+            jitter=settings.backoff.jitter,
+            start=self._clock.monotonic(),
+            rng=rng,
+        )
+        self._last_wall = self._clock.now()
+        self._last_mono = self._clock.monotonic()
+        self._snapshot = self._make_snapshot()
+
+    # ---- thread-safe public API ----
+
+    @property
+    def snapshot(self) -> MonitorSnapshot:
+        with self._lock:
+            return self._snapshot
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="monitor", daemon=True)
+        self._thread.start()
+
+    def check_now(self) -> None:
+        self._check_now.set()
+        self._wake.set()
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Stop the thread; True if it ended within ``timeout``. An in-flight request is aborted."""
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout / 2)
+        if thread.is_alive() and self._abort is not None:
+            self._abort()  # closes the HTTP client, so a hung read returns now
+        thread.join(timeout / 2)
+        return not thread.is_alive()
+
+    # ---- one turn of the loop (also used directly by tests) ----
+
+    def run_pending(self) -> list[str]:
+        """Run every job that is due now; return their names."""
+        mono, wall = self._clock.monotonic(), self._clock.now()
+        wall_delta = (wall - self._last_wall).total_seconds()
+        if woke_from_sleep(wall_delta, mono - self._last_mono):
+            log.info("wall clock jumped %.0f s ahead: woke from sleep, checking now", wall_delta)
+            self._schedule.run_all_now(mono)
+        self._last_wall, self._last_mono = wall, mono
+        if self._check_now.is_set():
+            self._check_now.clear()
+            self._schedule.run_all_now(mono)
+
+        ran = []
+        for name in self._schedule.due(mono):
+            if self._stopping.is_set():
+                break
+            self._run_job(name)
+            ran.append(name)
+        return ran
+
+    def seconds_until_next(self) -> float:
+        return max(0.0, self._schedule.next_due() - self._clock.monotonic())
+
+    def _loop(self) -> None:
+        log.info("monitor started")
+        while not self._stopping.is_set():
+            try:
+                self.run_pending()
+            except Exception:  # a bug must not kill the monitor silently
+                log.exception("monitor turn failed")
+            self._wake.wait(min(self.seconds_until_next(), MAX_SLEEP))
+            self._wake.clear()
+        log.info("monitor stopped")
+
+    def _run_job(self, name: str) -> None:
+        if name == PAGE:
+            obs, ok, retry_after = self._poll_page()
+        elif name == PROBES:
+            assert self._prober is not None
+            obs = engine.ProbesObserved(self._prober.run(), self._clock.now())
+            ok, retry_after = True, None
+        else:
+            obs, ok, retry_after = engine.Tick(self._clock.now()), True, None
+        if self._stopping.is_set():
+            return
+        delay = self._schedule.done(name, self._clock.monotonic(), ok=ok, retry_after=retry_after)
+        if not ok:
+            log.debug("%s: next attempt in %.0f s", name, delay)
+        self._apply(obs)
+
+    def _poll_page(self) -> tuple[engine.Observation, bool, float | None]:
+        try:
+            page = self._page.fetch()
+        except SourceError as exc:
+            retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+            log.warning("status page: %s", exc)
+            failure = PageFailure(
+                message=str(exc),
+                at=self._clock.now(),
+                network=isinstance(exc, NetworkError),
+                retry_after=retry_after,
+            )
+            return engine.PageFailed(failure), False, retry_after
+        log.debug("status page: %s (%s)", page.indicator, page.description)
+        return engine.PageObserved(page), True, None
+
+    def _apply(self, obs: engine.Observation) -> None:
+        self._state, events = engine.step(self._state, obs, self._settings)
+        snapshot = self._make_snapshot()
+        with self._lock:
+            self._snapshot = snapshot
+        for event in events:
+            log.info("event %s: %s", event.kind, event.key)
+        if self._store is not None:
+            try:
+                self._store.save(engine.state_to_dict(self._state), snapshot)
+            except OSError as exc:
+                log.error("could not save state to %s: %s", self._store.path, exc)
+        self._on_update(snapshot, events)
+
+    def _make_snapshot(self) -> MonitorSnapshot:
+        polls = [PAGE] if self._prober is None else [PAGE, PROBES]
+        due = min(self._schedule.next_due_of(name) for name in polls)
+        wait = max(0.0, due - self._clock.monotonic())
+        next_check = self._clock.now() + timedelta(seconds=wait)
+        return engine.snapshot(self._state, self._settings, next_check=next_check)
+
+
+__all__ = ["Monitor", "PageSource", "ProbeSource", "UpdateCallback"]

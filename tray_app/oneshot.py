@@ -1,0 +1,129 @@
+"""`check` and `wait-until-up`: answers without the tray or the background monitor.
+
+A one-shot check cannot wait for a second bad probe, so it uses thresholds of 1: what it prints
+is what this machine sees right now. It reads no saved state and writes none, so it never
+disturbs a running tray app's dedupe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from tray_app import state as engine
+from tray_app.clock import SystemClock
+from tray_app.config import Settings
+from tray_app.errors import HTTPStatusError, NetworkError, SourceError
+from tray_app.models import Health, MonitorSnapshot, PageFailure, PageSnapshot, ProbeResult
+from tray_app.sources import Sources, build_sources
+
+log = logging.getLogger(__name__)
+
+
+def _one_shot_settings(settings: Settings) -> Settings:
+    probes = dataclasses.replace(settings.probes, failure_threshold=1, success_threshold=1)
+    return dataclasses.replace(settings, probes=probes)
+
+
+def _observe(sources: Sources, clock: SystemClock) -> list[engine.Observation]:
+    """Read the page and run the probes in parallel; both are bounded by their timeouts."""
+    page_result: list[PageSnapshot | SourceError] = []
+    probe_result: list[tuple[ProbeResult, ...]] = []
+
+    def read_page() -> None:
+        try:
+            page_result.append(sources.page.fetch())
+        except SourceError as exc:
+            page_result.append(exc)
+
+    def run_probes() -> None:
+        if sources.prober is not None:
+            probe_result.append(sources.prober.run())
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (read_page, run_probes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    observations: list[engine.Observation] = []
+    outcome = page_result[0] if page_result else SourceError("status page check did not finish")
+    if isinstance(outcome, SourceError):
+        observations.append(
+            engine.PageFailed(
+                PageFailure(
+                    message=str(outcome),
+                    at=clock.now(),
+                    network=isinstance(outcome, NetworkError),
+                    retry_after=outcome.retry_after
+                    if isinstance(outcome, HTTPStatusError)
+                    else None,
+                )
+            )
+        )
+    else:
+        observations.append(engine.PageObserved(outcome))
+    if probe_result:
+        observations.append(engine.ProbesObserved(probe_result[0], clock.now()))
+    return observations
+
+
+def _evaluate(
+    sources: Sources, settings: Settings, state: engine.MonitorState, clock: SystemClock
+) -> tuple[engine.MonitorState, MonitorSnapshot]:
+    for obs in _observe(sources, clock):
+        state, _ = engine.step(state, obs, settings)
+    return state, engine.snapshot(state, settings)
+
+
+def check_once(settings: Settings, *, timeout: float = 10.0) -> MonitorSnapshot:
+    settings = _one_shot_settings(settings)
+    sources = build_sources(settings, timeout=timeout)
+    try:
+        _, snap = _evaluate(sources, settings, engine.initial_state(), SystemClock())
+        return snap
+    finally:
+        sources.close()
+
+
+def wait_until_up(
+    settings: Settings,
+    *,
+    timeout: float | None,
+    report: Callable[[MonitorSnapshot], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> MonitorSnapshot | None:
+    """Poll until every watched service is operational; None if ``timeout`` passes first.
+
+    Polls every min(status page interval, probe interval) seconds, never faster.
+    """
+    settings = _one_shot_settings(settings)
+    clock = SystemClock()
+    deadline = None if timeout is None else clock.monotonic() + timeout
+    interval = min(settings.status_page.interval, settings.probes.interval)
+    sources = build_sources(settings)
+    state = engine.initial_state()
+    last_headline: Health | None = None
+    try:
+        while True:
+            state, snap = _evaluate(sources, settings, state, clock)
+            if snap.overall is not last_headline:
+                report(snap)
+                last_headline = snap.overall
+            if snap.overall is Health.OPERATIONAL:
+                return snap
+            wait = interval
+            if deadline is not None:
+                remaining = deadline - clock.monotonic()
+                if remaining <= 0:
+                    return None
+                wait = min(wait, remaining)
+            sleep(wait)
+    finally:
+        sources.close()
+
+
+__all__ = ["check_once", "wait_until_up"]

@@ -1,0 +1,264 @@
+"""Plain-text and JSON renderings of snapshots and events for the CLI. Pure functions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from tray_app.events import (
+    BackOnline,
+    Event,
+    IncidentOpened,
+    IncidentResolved,
+    IncidentUpdated,
+    MaintenanceEnded,
+    MaintenanceScheduled,
+    MaintenanceStarted,
+    MaintenanceStartingSoon,
+    ServiceDegraded,
+    ServiceDown,
+    ServiceRecovered,
+    StatusPageReachable,
+    StatusPageUnreachable,
+    WentOffline,
+)
+from tray_app.models import Health, MonitorSnapshot
+
+# Exit codes of `check` (documented in the README; scripts rely on them).
+EXIT_OK = 0
+EXIT_DEGRADED = 1
+EXIT_MAJOR = 2
+EXIT_UNKNOWN = 3
+
+SYMBOLS = {
+    Health.OPERATIONAL: "✓",
+    Health.DEGRADED: "!",
+    Health.PARTIAL_OUTAGE: "!!",
+    Health.MAJOR_OUTAGE: "✗",
+    Health.MAINTENANCE: "⚒",
+    Health.UNKNOWN: "?",
+    Health.OFFLINE: "⌁",
+    Health.STATUS_PAGE_UNREACHABLE: "?",
+}
+
+
+def exit_code(overall: Health) -> int:
+    if overall is Health.OPERATIONAL:
+        return EXIT_OK
+    if overall in (Health.DEGRADED, Health.PARTIAL_OUTAGE, Health.MAINTENANCE):
+        return EXIT_DEGRADED
+    if overall is Health.MAJOR_OUTAGE:
+        return EXIT_MAJOR
+    return EXIT_UNKNOWN
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def headline(snapshot: MonitorSnapshot) -> str:
+    overall = snapshot.overall
+    if overall is Health.OPERATIONAL:
+        return "Claude: all systems operational"
+    if overall is Health.OFFLINE:
+        return "Offline: your network is down (Claude could not be reached from here)"
+    if overall is Health.STATUS_PAGE_UNREACHABLE:
+        return "Status page unreachable (Claude's own services answer from here)"
+    if overall is Health.UNKNOWN:
+        return "Claude: status unknown"
+    return f"Claude: {snapshot.description or overall.label}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def snapshot_to_dict(snapshot: MonitorSnapshot) -> dict[str, Any]:
+    return {
+        "overall": snapshot.overall.value,
+        "headline": headline(snapshot),
+        "description": snapshot.description,
+        "exit_code": exit_code(snapshot.overall),
+        "page_url": snapshot.page_url,
+        "page_error": snapshot.page_error,
+        "checked_at": _iso(snapshot.last_checked),
+        "components": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "health": c.health.value,
+                "official": c.official.value,
+                "probe": c.probe.value if c.probe else None,
+                "probe_only": c.probe_only,
+                "watched": c.watched,
+                "since": _iso(c.since),
+            }
+            for c in snapshot.components
+        ],
+        "incidents": [
+            {
+                "id": i.id,
+                "name": i.name,
+                "status": i.status,
+                "impact": i.impact,
+                "url": i.shortlink,
+                "created_at": _iso(i.created_at),
+                "components": list(i.component_ids),
+                "latest_update": i.latest_update.body if i.latest_update else None,
+            }
+            for i in snapshot.incidents
+        ],
+        "maintenances": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "status": m.status,
+                "url": m.shortlink,
+                "scheduled_for": _iso(m.scheduled_for),
+                "scheduled_until": _iso(m.scheduled_until),
+            }
+            for m in snapshot.maintenances
+        ],
+        "probes": [
+            {
+                "target": p.target,
+                "component_id": p.component_id,
+                "outcome": p.outcome.value,
+                "status_code": p.status_code,
+                "latency_ms": round(p.latency_ms, 1) if p.latency_ms is not None else None,
+                "detail": p.detail,
+            }
+            for p in snapshot.probes
+        ],
+    }
+
+
+def format_table(snapshot: MonitorSnapshot, now: datetime) -> str:
+    lines = [headline(snapshot)]
+    if snapshot.page_error:
+        lines.append(f"  status page: {snapshot.page_error}")
+    if snapshot.components:
+        width = max(len(c.name) for c in snapshot.components)
+        lines.append("")
+        for c in snapshot.components:
+            mark = SYMBOLS[c.health]
+            note = f"  ({c.note})" if c.note else ""
+            unwatched = "  [not watched]" if not c.watched else ""
+            lines.append(f"  {mark:<2} {c.name:<{width}}  {c.health.label}{note}{unwatched}")
+    if snapshot.incidents:
+        lines.append("")
+        lines.append("Active incidents:")
+        for i in snapshot.incidents:
+            age = f", {format_duration(now - i.created_at)}" if i.created_at else ""
+            lines.append(f"  • {i.name} ({i.status}{age})")
+            if i.shortlink:
+                lines.append(f"    {i.shortlink}")
+    if snapshot.maintenances:
+        lines.append("")
+        lines.append("Maintenance:")
+        for m in snapshot.maintenances:
+            when = f" from {m.scheduled_for:%Y-%m-%d %H:%M} UTC" if m.scheduled_for else ""
+            lines.append(f"  • {m.name} ({m.status}{when})")
+    if snapshot.probes:
+        lines.append("")
+        lines.append("Probes from this machine:")
+        for p in snapshot.probes:
+            latency = f"{p.latency_ms:.0f} ms" if p.latency_ms is not None else "-"
+            code = f" HTTP {p.status_code}" if p.status_code else ""
+            detail = f" — {p.detail}" if p.detail else ""
+            lines.append(f"  {p.target:<10} {p.outcome.value:<11} {latency:>8}{code}{detail}")
+    return "\n".join(lines)
+
+
+def format_statusline(summary: dict[str, Any] | None, now: datetime) -> str:
+    """One short line for shell prompts, from the state file's summary (no network)."""
+    if not summary:
+        return "Claude: ? (no data yet)"
+    try:
+        overall = Health(summary.get("overall", "unknown"))
+    except ValueError:
+        overall = Health.UNKNOWN
+    text = f"Claude: {SYMBOLS[overall]} {overall.label}"
+    problems = summary.get("problems") or []
+    if problems and isinstance(problems, list):
+        names = ", ".join(
+            f"{p.get('name')}{' (from here)' if p.get('probe_only') else ''}"
+            for p in problems[:3]
+            if isinstance(p, dict)
+        )
+        text += f" — {names}"
+    checked = summary.get("checked_at")
+    if isinstance(checked, str):
+        try:
+            age = now - datetime.fromisoformat(checked)
+        except (ValueError, TypeError):
+            age = None
+        if age is not None and age > timedelta(minutes=10):
+            text += f" (stale: {format_duration(age)} old)"
+    return text
+
+
+def format_event(event: Event) -> str:
+    """One line per transition, for `watch`."""
+    stamp = event.at.astimezone().strftime("%H:%M:%S")
+    return f"{stamp} {describe_event(event)}"
+
+
+def describe_event(event: Event) -> str:
+    if isinstance(event, ServiceDown):
+        where = " (down from here, not on the status page yet)" if event.probe_only else ""
+        return f"DOWN {event.name}: {event.health.label}{where}"
+    if isinstance(event, ServiceDegraded):
+        where = " (from here)" if event.probe_only else ""
+        return f"DEGRADED {event.name}{where}"
+    if isinstance(event, ServiceRecovered):
+        took = f" after {format_duration(event.down_for)}" if event.down_for else ""
+        return f"RECOVERED {event.name}{took}"
+    if isinstance(event, IncidentOpened):
+        return f"INCIDENT {event.incident.name} ({event.incident.status})"
+    if isinstance(event, IncidentUpdated):
+        return f"UPDATE {event.incident.name}: {event.previous_status} -> {event.incident.status}"
+    if isinstance(event, IncidentResolved):
+        return f"RESOLVED {event.incident.name}"
+    if isinstance(event, MaintenanceScheduled):
+        return f"MAINTENANCE scheduled: {event.maintenance.name}"
+    if isinstance(event, MaintenanceStartingSoon):
+        return f"MAINTENANCE starting soon: {event.maintenance.name}"
+    if isinstance(event, MaintenanceStarted):
+        return f"MAINTENANCE started: {event.maintenance.name}"
+    if isinstance(event, MaintenanceEnded):
+        return f"MAINTENANCE ended: {event.maintenance.name}"
+    if isinstance(event, WentOffline):
+        return f"OFFLINE your network is down{': ' + event.detail if event.detail else ''}"
+    if isinstance(event, BackOnline):
+        return "ONLINE back online"
+    if isinstance(event, StatusPageUnreachable):
+        return f"STATUS PAGE unreachable{': ' + event.detail if event.detail else ''}"
+    if isinstance(event, StatusPageReachable):
+        return "STATUS PAGE reachable again"
+    return event.kind
+
+
+__all__ = [
+    "EXIT_DEGRADED",
+    "EXIT_MAJOR",
+    "EXIT_OK",
+    "EXIT_UNKNOWN",
+    "describe_event",
+    "exit_code",
+    "format_duration",
+    "format_event",
+    "format_statusline",
+    "format_table",
+    "headline",
+    "snapshot_to_dict",
+]

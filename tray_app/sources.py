@@ -1,0 +1,46 @@
+"""Builds the status sources from settings: one shared HTTP client, the status page, the probes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from tray_app.config import Settings
+from tray_app.http import build_client
+from tray_app.probes import Prober
+from tray_app.statuspage import StatusPageClient
+
+
+@dataclass
+class Sources:
+    client: httpx.Client
+    page: StatusPageClient
+    prober: Prober | None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def build_sources(settings: Settings, *, timeout: float | None = None) -> Sources:
+    page_timeout = min(settings.status_page.timeout, timeout or settings.status_page.timeout)
+    probe_timeout = min(settings.probes.timeout, timeout or settings.probes.timeout)
+    client = build_client(max(page_timeout, probe_timeout))
+    page = StatusPageClient(
+        client,
+        settings.status_page.url,
+        max_bytes=settings.status_page.max_body_bytes,
+        timeout=page_timeout,
+    )
+    prober = None
+    if settings.probes.enabled and (settings.probes.api or settings.probes.claude_ai):
+        probe_settings = settings.probes
+        if probe_timeout != probe_settings.timeout:
+            import dataclasses
+
+            probe_settings = dataclasses.replace(probe_settings, timeout=probe_timeout)
+        prober = Prober(client, probe_settings)
+    return Sources(client, page, prober)
+
+
+__all__ = ["Sources", "build_sources"]

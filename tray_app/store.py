@@ -1,0 +1,106 @@
+"""The last seen state on disk: dedupe of events across restarts and the source of ``statusline``.
+
+One small JSON file, replaced atomically. ``statusline`` reads only the ``summary`` part, so it
+needs neither the network nor the state machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tray_app.models import MonitorSnapshot
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """Write JSON to ``path`` so that a crash leaves either the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def summary_from_snapshot(snapshot: MonitorSnapshot) -> dict[str, Any]:
+    return {
+        "overall": snapshot.overall.value,
+        "description": snapshot.description,
+        "checked_at": snapshot.last_checked.isoformat() if snapshot.last_checked else None,
+        "problems": [
+            {"id": c.id, "name": c.name, "health": c.health.value, "probe_only": c.probe_only}
+            for c in snapshot.components
+            if c.watched and c.health.is_problem
+        ],
+        "incidents": [i.name for i in snapshot.incidents],
+        "page_error": snapshot.page_error,
+    }
+
+
+class StateStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load_engine(self) -> tuple[dict[str, Any] | None, str | None]:
+        """The persisted engine state (or None) and a one-line notice if the file was unusable."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None, None
+        except OSError as exc:
+            return None, f"could not read {self.path}: {exc.strerror or exc}"
+        try:
+            doc = json.loads(raw)
+            if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+                raise ValueError("unexpected format")
+            engine = doc["engine"]
+            if not isinstance(engine, dict):
+                raise ValueError("engine state is not an object")
+        except (ValueError, KeyError) as exc:
+            aside = self.path.with_name(f"{self.path.name}.bad")
+            with contextlib.suppress(OSError):
+                os.replace(self.path, aside)
+            return (
+                None,
+                f"last saved state was unreadable ({exc}); starting fresh (kept as {aside})",
+            )
+        return engine, None
+
+    def save(self, engine: dict[str, Any], snapshot: MonitorSnapshot) -> None:
+        write_json_atomic(
+            self.path,
+            {
+                "version": FORMAT_VERSION,
+                "saved_at": datetime.now().astimezone().isoformat(),
+                "summary": summary_from_snapshot(snapshot),
+                "engine": engine,
+            },
+        )
+
+
+def read_summary(path: Path) -> dict[str, Any] | None:
+    """The ``summary`` part of the state file, or None if there is none (never raises)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    summary = doc.get("summary") if isinstance(doc, dict) else None
+    return summary if isinstance(summary, dict) else None
+
+
+__all__ = ["StateStore", "read_summary", "summary_from_snapshot", "write_json_atomic"]
