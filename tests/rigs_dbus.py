@@ -38,8 +38,9 @@ _BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Confi
 </busconfig>
 """
 
-_DBUS = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
-                    interface="org.freedesktop.DBus")  # fmt: skip
+_DBUS = DBusAddress(
+    "/org/freedesktop/DBus", bus_name="org.freedesktop.DBus", interface="org.freedesktop.DBus"
+)
 
 
 def _bus_call(
