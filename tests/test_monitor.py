@@ -1,0 +1,324 @@
+"""The monitor thread's loop, driven one turn at a time with an injected clock, and for real
+against a loopback status server."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from tests.statusserver import API_401, CLOUDFLARE_403, Route, StatusServer, summary_doc
+from tray_app.config import (
+    API_COMPONENT,
+    CLAUDE_AI_COMPONENT,
+    BackoffSettings,
+    ProbeSettings,
+    Settings,
+    StatusPageSettings,
+)
+from tray_app.errors import HTTPStatusError, NetworkError
+from tray_app.events import Event, ServiceDown, ServiceRecovered
+from tray_app.models import (
+    Component,
+    Health,
+    MonitorSnapshot,
+    PageSnapshot,
+    ProbeOutcome,
+    ProbeResult,
+)
+from tray_app.monitor import Monitor
+from tray_app.sources import build_sources
+from tray_app.store import StateStore, read_summary
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.wall = T0
+        self.mono = 1000.0
+
+    def now(self) -> datetime:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float, *, slept: float = 0.0) -> None:
+        """``slept``: extra wall-clock time during which the monotonic clock stood still."""
+        self.mono += seconds
+        self.wall += timedelta(seconds=seconds + slept)
+
+
+class FakePage:
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.api = "operational"
+        self.error: Exception | None = None
+        self.calls = 0
+
+    def fetch(self) -> PageSnapshot:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        status = {"operational": Health.OPERATIONAL, "major_outage": Health.MAJOR_OUTAGE}
+        return PageSnapshot(
+            page_name="Claude",
+            page_url="https://status.claude.com",
+            indicator="none" if self.api == "operational" else "critical",
+            description="All Systems Operational",
+            components=(
+                Component(API_COMPONENT, "Claude API", status[self.api], self.api),
+                Component(CLAUDE_AI_COMPONENT, "claude.ai", Health.OPERATIONAL, "operational"),
+            ),
+            incidents=(),
+            maintenances=(),
+            fetched_at=self.clock.now(),
+        )
+
+
+class FakeProber:
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.outcome = ProbeOutcome.UP
+        self.calls = 0
+
+    def run(self) -> tuple[ProbeResult, ...]:
+        self.calls += 1
+        return tuple(
+            ProbeResult(target, cid, self.outcome, self.clock.now(), latency_ms=12.0)
+            for target, cid in (("api", API_COMPONENT), ("claude_ai", CLAUDE_AI_COMPONENT))
+        )
+
+
+SETTINGS = Settings(backoff=BackoffSettings(maximum=600.0, jitter=0.0))
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, settings: Settings = SETTINGS) -> None:
+        self.clock = FakeClock()
+        self.page = FakePage(self.clock)
+        self.prober = FakeProber(self.clock)
+        self.store = StateStore(tmp_path / "state.json")
+        self.updates: list[tuple[MonitorSnapshot, tuple[Event, ...]]] = []
+        self.settings = settings
+        self.monitor = self.new_monitor()
+
+    def new_monitor(self) -> Monitor:
+        return Monitor(
+            self.settings,
+            page_source=self.page,
+            prober=self.prober,
+            on_update=lambda snap, events: self.updates.append((snap, events)),
+            clock=self.clock,
+            store=self.store,
+        )
+
+    def events(self) -> list[Event]:
+        return [e for _, events in self.updates for e in events]
+
+
+def test_first_turn_runs_everything_then_each_job_on_its_interval(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    assert sorted(rig.monitor.run_pending()) == ["page", "probes", "tick"]
+    rig.clock.advance(29)
+    assert rig.monitor.run_pending() == []
+    rig.clock.advance(1)
+    assert rig.monitor.run_pending() == ["probes"]
+    rig.clock.advance(30)
+    assert sorted(rig.monitor.run_pending()) == ["page", "probes", "tick"]
+    assert (rig.page.calls, rig.prober.calls) == (2, 3)
+
+
+def test_snapshot_says_when_the_next_check_is(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.monitor.run_pending()
+    snap = rig.monitor.snapshot
+    assert snap.overall is Health.OPERATIONAL
+    assert snap.next_check == T0 + timedelta(seconds=30)
+
+
+def test_page_errors_back_off_exponentially_and_recover(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.page.error = HTTPStatusError("status page answered HTTP 500", status_code=500)
+    rig.monitor.run_pending()
+    page_times = []
+    for second in range(1, 500):
+        rig.clock.advance(1)
+        if "page" in rig.monitor.run_pending():
+            page_times.append(second)
+    assert page_times == [60, 180, 420]  # 60 s, then 120 s, then 240 s
+    snap = rig.monitor.snapshot
+    assert snap.overall is Health.STATUS_PAGE_UNREACHABLE
+    assert snap.page_error and "HTTP 500" in snap.page_error
+
+
+def test_retry_after_is_honoured(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.page.error = HTTPStatusError("busy", status_code=503, retry_after=300.0)
+    rig.monitor.run_pending()
+    rig.page.error = None
+    rig.clock.advance(299)
+    assert "page" not in rig.monitor.run_pending()
+    rig.clock.advance(1)
+    assert "page" in rig.monitor.run_pending()
+
+
+def test_check_now_runs_everything_at_once(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.monitor.run_pending()
+    rig.clock.advance(5)
+    rig.monitor.check_now()
+    assert sorted(rig.monitor.run_pending()) == ["page", "probes", "tick"]
+
+
+def test_wake_from_sleep_checks_at_once(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.monitor.run_pending()
+    rig.clock.advance(5, slept=3600)  # lid closed for an hour
+    assert sorted(rig.monitor.run_pending()) == ["page", "probes", "tick"]
+
+
+def test_probe_outage_needs_two_bad_results_then_recovers(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.monitor.run_pending()
+    rig.prober.outcome = ProbeOutcome.DOWN
+    rig.clock.advance(30)
+    rig.monitor.run_pending()
+    assert not [e for e in rig.events() if isinstance(e, ServiceDown)]
+    rig.clock.advance(30)
+    rig.monitor.run_pending()
+    downs = [e for e in rig.events() if isinstance(e, ServiceDown)]
+    assert {e.component_id for e in downs} == {API_COMPONENT, CLAUDE_AI_COMPONENT}
+    assert all(e.probe_only for e in downs)
+    assert rig.monitor.snapshot.probe_only
+    rig.prober.outcome = ProbeOutcome.UP
+    for _ in range(2):
+        rig.clock.advance(30)
+        rig.monitor.run_pending()
+    recovered = [e for e in rig.events() if isinstance(e, ServiceRecovered)]
+    assert {e.component_id for e in recovered} == {API_COMPONENT, CLAUDE_AI_COMPONENT}
+    assert all(e.down_for == timedelta(seconds=60) for e in recovered)
+
+
+def test_no_event_twice_across_a_restart(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.page.api = "major_outage"
+    rig.monitor.run_pending()
+    assert [e.component_id for e in rig.events() if isinstance(e, ServiceDown)] == [API_COMPONENT]
+    assert read_summary(rig.store.path)["overall"] == "major_outage"  # type: ignore[index]
+
+    rig.updates.clear()
+    restarted = rig.new_monitor()  # same state file: the app was restarted mid-outage
+    rig.clock.advance(120)
+    restarted.run_pending()
+    assert rig.events() == []
+    rig.page.api = "operational"
+    rig.clock.advance(60)
+    restarted.run_pending()
+    assert [type(e) for e in rig.events()] == [ServiceRecovered]
+
+
+def test_unreadable_state_file_starts_fresh_and_keeps_the_file(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("{not json", encoding="utf-8")
+    rig = Rig(tmp_path)
+    assert rig.monitor.notice and "unreadable" in rig.monitor.notice
+    assert (tmp_path / "state.json.bad").read_text(encoding="utf-8") == "{not json"
+    rig.monitor.run_pending()
+    assert rig.monitor.snapshot.overall is Health.OPERATIONAL
+
+
+def test_offline_is_not_claude_down(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.monitor.run_pending()
+    rig.page.error = NetworkError("cannot resolve status.claude.com")
+    rig.prober.outcome = ProbeOutcome.UNREACHABLE
+    for _ in range(4):
+        rig.clock.advance(60)
+        rig.monitor.run_pending()
+    assert rig.monitor.snapshot.overall is Health.OFFLINE
+    assert not [e for e in rig.events() if isinstance(e, ServiceDown)]
+
+
+# ---- the real thread, real HTTP over loopback ----
+
+
+def loopback_settings(server: StatusServer, **probe_overrides: object) -> Settings:
+    probes = ProbeSettings(
+        interval=1.0,
+        timeout=2.0,
+        api_url=server.url_for("/v1/models"),
+        claude_ai_url=server.url_for("/"),
+        **probe_overrides,  # type: ignore[arg-type]
+    )
+    page = StatusPageSettings(url=server.url, interval=1.0, timeout=2.0)
+    return Settings(status_page=page, probes=probes)
+
+
+def test_thread_sees_an_outage_and_the_recovery_over_real_http(
+    status_server: StatusServer, tmp_path: Path
+) -> None:
+    status_server.set_summary(summary_doc())
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    settings = loopback_settings(status_server)
+    sources = build_sources(settings)
+    seen: list[Event] = []
+    changed = threading.Condition()
+
+    def on_update(snap: MonitorSnapshot, events: tuple[Event, ...]) -> None:
+        with changed:
+            seen.extend(events)
+            changed.notify_all()
+
+    monitor = Monitor(
+        settings,
+        page_source=sources.page,
+        prober=sources.prober,
+        on_update=on_update,
+        store=StateStore(tmp_path / "state.json"),
+        abort=sources.close,
+    )
+    monitor.start()
+    try:
+        status_server.wait_for_requests("/api/v2/summary.json", 1)
+        status_server.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+        with changed:
+            assert changed.wait_for(lambda: any(isinstance(e, ServiceDown) for e in seen), 15)
+        assert monitor.snapshot.overall is Health.MAJOR_OUTAGE
+        status_server.set_summary(summary_doc())
+        with changed:
+            assert changed.wait_for(lambda: any(isinstance(e, ServiceRecovered) for e in seen), 15)
+        # Two polls of an unchanged page are answered 304 from the ETag.
+        page_requests = status_server.requests_for("/api/v2/summary.json")
+        assert any("if-none-match" in r.headers for r in page_requests)
+    finally:
+        assert monitor.stop(timeout=1.0)
+        sources.close()
+
+
+def test_stop_returns_within_a_second_even_during_a_hung_request(
+    status_server: StatusServer, tmp_path: Path
+) -> None:
+    status_server.set("/api/v2/summary.json", Route(delay=30.0))
+    settings = dataclasses.replace(
+        loopback_settings(status_server, enabled=False),
+        status_page=StatusPageSettings(url=status_server.url, interval=1.0, timeout=30.0),
+    )
+    sources = build_sources(settings)
+    monitor = Monitor(
+        settings,
+        page_source=sources.page,
+        prober=None,
+        on_update=lambda snap, events: None,
+        abort=sources.close,
+    )
+    monitor.start()
+    status_server.wait_for_requests("/api/v2/summary.json", 1)
+    started = time.monotonic()
+    stopped = monitor.stop(timeout=1.0)
+    took = time.monotonic() - started
+    assert stopped, "the monitor thread was still running after stop()"
+    assert took < 1.5
