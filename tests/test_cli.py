@@ -1,0 +1,194 @@
+"""The command line, run as a real subprocess against loopback servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.statusserver import (
+    API_401,
+    API_529_OVERLOADED,
+    CAPTIVE_PORTAL_200,
+    CLOUDFLARE_403,
+    Route,
+    StatusServer,
+    summary_doc,
+)
+from tray_app.config import API_COMPONENT
+
+
+def config_dir() -> Path:
+    return Path(os.environ["XDG_CONFIG_HOME"]) / "claude-status-tray"
+
+
+def write_config(server_url: str, *, api_url: str | None = None, extra: str = "") -> Path:
+    path = config_dir() / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"""
+[status_page]
+url = "{server_url}"
+interval = 1
+timeout = 3
+
+[probes]
+interval = 1
+timeout = 3
+api_url = "{api_url or server_url + "/v1/models"}"
+claude_ai_url = "{server_url}/"
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tray_app", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def healthy(status_server: StatusServer) -> StatusServer:
+    status_server.set_summary(summary_doc())
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    write_config(status_server.url)
+    return status_server
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("claude-status-tray ")
+
+
+def test_check_operational_exits_0(healthy: StatusServer) -> None:
+    result = run_cli("check")
+    assert result.returncode == 0, result.stderr
+    assert "all systems operational" in result.stdout
+    assert "Claude API" in result.stdout
+
+
+def test_check_json_major_outage_exits_2(healthy: StatusServer) -> None:
+    healthy.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+    result = run_cli("check", "--json")
+    assert result.returncode == 2, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["overall"] == "major_outage"
+    assert doc["exit_code"] == 2
+    api = next(c for c in doc["components"] if c["id"] == API_COMPONENT)
+    assert api["health"] == "major_outage"
+    assert {p["target"] for p in doc["probes"]} == {"api", "claude_ai"}
+
+
+def test_check_real_capture_with_degraded_console_exits_1(healthy: StatusServer) -> None:
+    healthy.set_summary("anthropic_summary_2026-10-07.json")
+    result = run_cli("check")
+    assert result.returncode == 1, result.stderr
+    assert "degraded performance" in result.stdout
+    assert "Active incidents:" in result.stdout
+
+
+def test_probe_failure_alone_is_labelled_down_from_here(healthy: StatusServer) -> None:
+    healthy.set("/v1/models", API_529_OVERLOADED)
+    result = run_cli("check", "--json")
+    doc = json.loads(result.stdout)
+    api = next(c for c in doc["components"] if c["id"] == API_COMPONENT)
+    assert api["official"] == "operational"
+    assert api["probe_only"] is True
+    assert result.returncode == 1
+
+
+def test_offline_answers_within_the_timeout_and_exits_3() -> None:
+    url = closed_port_url()
+    write_config(url)
+    started = time.monotonic()
+    result = run_cli("check", "--timeout", "5")
+    assert time.monotonic() - started < 20  # generous: interpreter start-up included
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Offline" in result.stdout
+
+
+def test_status_page_answering_html_is_unreachable_not_an_outage(healthy: StatusServer) -> None:
+    healthy.set("/api/v2/summary.json", CAPTIVE_PORTAL_200)
+    result = run_cli("check", "--json")
+    assert result.returncode == 3
+    doc = json.loads(result.stdout)
+    assert doc["overall"] == "status_page_unreachable"
+    assert "HTML" in doc["page_error"]
+    assert all(c["health"] != "major_outage" for c in doc["components"])
+
+
+def test_a_bad_config_file_says_which_key_and_still_works(healthy: StatusServer) -> None:
+    path = write_config(healthy.url, extra='failure_threshold = "lots"')
+    before = path.read_bytes()
+    validate = run_cli("config", "validate")
+    assert validate.returncode == 1
+    assert "probes.failure_threshold" in validate.stderr
+    shown = run_cli("config", "show")  # the defaults apply, and it says why
+    assert "probes.failure_threshold" in shown.stdout
+    assert path.read_bytes() == before  # never overwritten
+
+
+def test_config_path_and_first_run_defaults() -> None:
+    result = run_cli("config", "path")
+    assert result.stdout.strip() == str(config_dir() / "config.toml")
+    shown = run_cli("config", "show")
+    assert shown.returncode == 0
+    assert 'url = "https://status.claude.com"' in shown.stdout
+
+
+def test_statusline_without_data_and_without_httpx() -> None:
+    code = (
+        "import sys; from tray_app.cli import main; main(['statusline']); "
+        "print('httpx loaded' if 'httpx' in sys.modules else 'httpx not loaded')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert "no data yet" in result.stdout
+    assert "httpx not loaded" in result.stdout
+
+
+def test_wait_until_up_returns_once_operational(healthy: StatusServer) -> None:
+    down = summary_doc("critical", {API_COMPONENT: "major_outage"})
+    up = summary_doc()
+    healthy.script(
+        "/api/v2/summary.json",
+        [
+            Route(body=json.dumps(down).encode(), headers=(("content-type", "application/json"),)),
+            Route(body=json.dumps(down).encode(), headers=(("content-type", "application/json"),)),
+            Route(body=json.dumps(up).encode(), headers=(("content-type", "application/json"),)),
+        ],
+    )
+    result = run_cli("wait-until-up", "--timeout", "30")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "major outage" in result.stdout.lower() or "Major" in result.stdout
+    assert "all systems operational" in result.stdout
+
+
+def test_wait_until_up_gives_up_at_the_timeout(healthy: StatusServer) -> None:
+    healthy.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+    result = run_cli("wait-until-up", "--timeout", "2")
+    assert result.returncode == 3
