@@ -1,0 +1,378 @@
+"""The menu and tooltip as plain data: no pystray, fixed clock, fixed time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tray_app import __version__
+from tray_app.menu import (
+    ACTIONS,
+    CHECK_NOW,
+    OPEN_LOG_FOLDER,
+    OPEN_SETTINGS,
+    OPEN_URL,
+    QUIT,
+    SET_AUTOSTART,
+    SET_NOTIFICATIONS,
+    SET_WATCHED,
+    SNOOZE,
+    SNOOZE_UNTIL_TOMORROW,
+    TOOLTIP_MAX,
+    MenuItemSpec,
+    MenuPrefs,
+    build_menu,
+    tooltip_text,
+    until_tomorrow,
+)
+from tray_app.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
+
+UTC = timezone.utc
+NOW = datetime(2026, 3, 4, 14, 3, 15, tzinfo=UTC)
+PAGE = "https://status.claude.com"
+
+
+def view(cid: str, name: str, health: Health, probe: Health | None = None) -> ComponentView:
+    official = health if probe is None else Health.OPERATIONAL
+    return ComponentView(cid, name, health, official, probe, since=None)
+
+
+API = view("api", "Claude API", Health.OPERATIONAL)
+WEB = view("web", "claude.ai", Health.OPERATIONAL)
+CODE = view("code", "Claude Code", Health.OPERATIONAL)
+
+OPUS = Incident(
+    id="inc1",
+    name="Elevated errors on Opus",
+    status="investigating",
+    impact="major",
+    shortlink="https://stspg.io/abc",
+    created_at=NOW - timedelta(minutes=12),
+    updated_at=NOW,
+    component_ids=("api",),
+)
+WINDOW = Maintenance(
+    id="m1",
+    name="Database upgrade",
+    status="scheduled",
+    impact="maintenance",
+    shortlink=None,
+    scheduled_for=datetime(2026, 3, 5, 2, 0, tzinfo=UTC),
+    scheduled_until=datetime(2026, 3, 5, 4, 0, tzinfo=UTC),
+)
+
+
+def snap(*components: ComponentView, **kw: object) -> MonitorSnapshot:
+    overall = kw.pop("overall", Health.OPERATIONAL)
+    assert isinstance(overall, Health)
+    return MonitorSnapshot(
+        overall=overall,
+        description=str(kw.pop("description", "")),
+        components=components,
+        last_checked=NOW - timedelta(seconds=15),
+        next_check=NOW + timedelta(seconds=45),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def texts(items: tuple[MenuItemSpec, ...]) -> list[str]:
+    return [i.text for i in items]
+
+
+def find(items: tuple[MenuItemSpec, ...], text: str) -> MenuItemSpec:
+    for item in items:
+        if item.text == text:
+            return item
+        for sub in item.submenu:
+            if sub.text == text:
+                return sub
+    raise AssertionError(f"{text!r} not in {texts(items)}")
+
+
+def walk(items: tuple[MenuItemSpec, ...]) -> list[MenuItemSpec]:
+    out: list[MenuItemSpec] = []
+    for item in items:
+        out.append(item)
+        out.extend(walk(item.submenu))
+    return out
+
+
+def test_operational_menu_has_every_entry_of_the_issue_in_order() -> None:
+    menu = build_menu(snap(API, WEB), MenuPrefs(), NOW, tz=UTC)
+    assert [t for t in texts(menu) if t != "-"] == [
+        "Claude: all systems operational",
+        "Claude API: operational",
+        "claude.ai: operational",
+        "Last checked 14:03 · next in 45 s",
+        "Check now",
+        "Open status page",
+        "Open claude.ai",
+        "Open Console",
+        "Notifications",
+        "Watched services",
+        "Start at login",
+        "Open settings file",
+        "Open log folder",
+        f"About: Claude Status Tray {__version__}",
+        "Quit",
+    ]
+
+
+def test_every_action_name_is_known_and_every_enabled_leaf_has_one() -> None:
+    menu = build_menu(
+        snap(API, WEB, incidents=(OPUS,), maintenances=(WINDOW,)), MenuPrefs(), NOW, tz=UTC
+    )
+    for item in walk(menu):
+        if item.action is not None:
+            assert item.action in ACTIONS
+        elif item.enabled and not item.submenu:
+            raise AssertionError(f"enabled item without an action: {item.text!r}")
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "arg"),
+    [
+        ("Check now", CHECK_NOW, None),
+        ("Open status page", OPEN_URL, PAGE),
+        ("Open claude.ai", OPEN_URL, "https://claude.ai/"),
+        ("Open Console", OPEN_URL, "https://console.anthropic.com/"),
+        ("Open settings file", OPEN_SETTINGS, None),
+        ("Open log folder", OPEN_LOG_FOLDER, None),
+        ("Quit", QUIT, None),
+        ("Snooze 1 hour", SNOOZE, timedelta(hours=1)),
+        ("Snooze until tomorrow", SNOOZE_UNTIL_TOMORROW, None),
+        ("Resume", SNOOZE, None),
+    ],
+    ids=lambda v: str(v),
+)
+def test_item_actions(text: str, action: str, arg: object) -> None:
+    item = find(build_menu(snap(API), MenuPrefs(), NOW, tz=UTC), text)
+    assert (item.action, item.arg) == (action, arg)
+
+
+@pytest.mark.parametrize(
+    ("health", "expected"),
+    [
+        (Health.OPERATIONAL, "Claude: all systems operational"),
+        (Health.OFFLINE, "Claude: offline (your network is down)"),
+        (Health.STATUS_PAGE_UNREACHABLE, "Claude: status page unreachable"),
+        (Health.UNKNOWN, "Claude: status unknown (not checked yet)"),
+        (Health.MAJOR_OUTAGE, "Claude: Major Service Outage"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_overall_line(health: Health, expected: str) -> None:
+    s = snap(API, overall=health, description="Major Service Outage")
+    assert build_menu(s, MenuPrefs(), NOW, tz=UTC)[0].text == expected
+
+
+def test_probe_only_component_carries_the_down_from_here_note() -> None:
+    down = view("api", "Claude API", Health.MAJOR_OUTAGE, probe=Health.MAJOR_OUTAGE)
+    menu = build_menu(snap(down, overall=Health.MAJOR_OUTAGE), MenuPrefs(), NOW, tz=UTC)
+    assert "Claude API: major outage — down from here (not on the status page yet)" in texts(menu)
+
+
+def test_incidents_open_their_shortlink_and_show_status_and_age() -> None:
+    no_link = Incident(
+        "inc2",
+        "Slow uploads",
+        "identified",
+        "minor",
+        None,
+        NOW - timedelta(hours=2, minutes=5),
+        None,
+    )
+    menu = build_menu(snap(API, incidents=(OPUS, no_link)), MenuPrefs(), NOW, tz=UTC)
+    opus = find(menu, "Elevated errors on Opus (investigating, 12 min)")
+    assert (opus.action, opus.arg, opus.enabled) == (OPEN_URL, "https://stspg.io/abc", True)
+    slow = find(menu, "Slow uploads (identified, 2 h 5 min)")
+    assert slow.arg == PAGE
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("scheduled", "Maintenance Thu 02:00: Database upgrade"),
+        ("in_progress", "Maintenance now: Database upgrade until Thu 04:00"),
+    ],
+    ids=["upcoming", "in-progress"],
+)
+def test_maintenance_line(status: str, expected: str) -> None:
+    m = Maintenance(**{**WINDOW.__dict__, "status": status})
+    menu = build_menu(snap(API, maintenances=(m,)), MenuPrefs(), NOW, tz=UTC)
+    assert find(menu, expected).arg == PAGE
+
+
+@pytest.mark.parametrize(
+    ("last", "nxt", "expected"),
+    [
+        (None, None, "Not checked yet"),
+        (NOW, None, "Last checked 14:03"),
+        (NOW, NOW + timedelta(minutes=3), "Last checked 14:03 · next in 3 min"),
+        (NOW, NOW - timedelta(seconds=5), "Last checked 14:03 · next in 0 s"),
+    ],
+    ids=["never", "no-next", "minutes", "overdue"],
+)
+def test_last_checked_line(last: datetime | None, nxt: datetime | None, expected: str) -> None:
+    s = MonitorSnapshot(Health.OPERATIONAL, "", last_checked=last, next_check=nxt)
+    assert expected in texts(build_menu(s, MenuPrefs(), NOW, tz=UTC))
+
+
+def test_last_checked_is_shown_in_the_local_zone() -> None:
+    plus2 = timezone(timedelta(hours=2))
+    assert "Last checked 16:03 · next in 45 s" in texts(
+        build_menu(snap(API), MenuPrefs(), NOW, tz=plus2)
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefs", "checked", "snooze_enabled", "resume_enabled", "notice"),
+    [
+        (MenuPrefs(), True, True, False, None),
+        (MenuPrefs(notifications_enabled=False), False, False, False, "Notifications are off"),
+        (
+            MenuPrefs(snoozed_until=NOW + timedelta(hours=1)),
+            True,
+            True,
+            True,
+            "Notifications snoozed until 15:03",
+        ),
+        (MenuPrefs(snoozed_until=NOW - timedelta(seconds=1)), True, True, False, None),
+    ],
+    ids=["on", "off", "snoozed", "snooze-expired"],
+)
+def test_notifications_submenu(
+    prefs: MenuPrefs, checked: bool, snooze_enabled: bool, resume_enabled: bool, notice: str | None
+) -> None:
+    menu = build_menu(snap(API), prefs, NOW, tz=UTC)
+    enabled = find(menu, "Enabled")
+    assert (enabled.checked, enabled.action, enabled.arg) == (
+        checked,
+        SET_NOTIFICATIONS,
+        not checked,
+    )
+    assert find(menu, "Snooze 1 hour").enabled is snooze_enabled
+    assert find(menu, "Resume").enabled is resume_enabled
+    if notice:
+        assert not find(menu, notice).enabled
+
+
+@pytest.mark.parametrize(
+    ("watched", "api", "web", "lines"),
+    [
+        ((), True, True, ["Claude API: operational", "claude.ai: operational"]),
+        (("web",), False, True, ["claude.ai: operational"]),
+    ],
+    ids=["all", "only-web"],
+)
+def test_watched_submenu_and_component_lines(
+    watched: tuple[str, ...], api: bool, web: bool, lines: list[str]
+) -> None:
+    menu = build_menu(snap(API, WEB), MenuPrefs(watched=watched), NOW, tz=UTC)
+    box = find(menu, "Watched services")
+    assert [(i.text, i.checked, i.action, i.arg) for i in box.submenu] == [
+        ("Claude API", api, SET_WATCHED, ("api", not api)),
+        ("claude.ai", web, SET_WATCHED, ("web", not web)),
+    ]
+    assert [t for t in texts(menu) if t.endswith(": operational")] == lines
+
+
+def test_watched_submenu_before_the_page_was_read() -> None:
+    box = find(
+        build_menu(MonitorSnapshot(Health.UNKNOWN, ""), MenuPrefs(), NOW), "Watched services"
+    )
+    assert len(box.submenu) == 1 and not box.submenu[0].enabled
+
+
+@pytest.mark.parametrize("on", [True, False], ids=["on", "off"])
+def test_start_at_login_checkbox(on: bool) -> None:
+    item = find(build_menu(snap(API), MenuPrefs(autostart=on), NOW, tz=UTC), "Start at login")
+    assert (item.checked, item.action, item.arg) == (on, SET_AUTOSTART, not on)
+
+
+def test_page_error_and_last_alert_are_shown() -> None:
+    s = snap(API, page_error="HTTP 503")
+    menu = build_menu(s, MenuPrefs(last_alert="Claude API: major outage"), NOW, tz=UTC)
+    assert "Status page: HTTP 503" in texts(menu)
+    assert "Last alert: Claude API: major outage" in texts(menu)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2026, 3, 4, 14, 0, tzinfo=UTC), timedelta(hours=18)),
+        (datetime(2026, 3, 4, 1, 30, tzinfo=UTC), timedelta(hours=6, minutes=30)),
+        (datetime(2026, 3, 4, 8, 0, tzinfo=UTC), timedelta(hours=24)),
+    ],
+    ids=["afternoon", "small-hours", "exactly-8"],
+)
+def test_until_tomorrow(now: datetime, expected: timedelta) -> None:
+    assert until_tomorrow(now, UTC) == expected
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "expected"),
+    [
+        (snap(API, WEB), "Claude: all systems operational"),
+        (
+            snap(
+                view("api", "Claude API", Health.MAJOR_OUTAGE),
+                WEB,
+                overall=Health.MAJOR_OUTAGE,
+                incidents=(OPUS,),
+            ),
+            "Claude API: major outage — Elevated errors on Opus (investigating, 12 min)",
+        ),
+        (
+            snap(
+                view("web", "claude.ai", Health.DEGRADED),
+                view("api", "Claude API", Health.PARTIAL_OUTAGE),
+                overall=Health.PARTIAL_OUTAGE,
+                incidents=(OPUS,),
+            ),
+            "Claude API: partial outage (+1 more) — "
+            "Elevated errors on Opus (investigating, 12 min)",
+        ),
+        (
+            snap(
+                view("api", "Claude API", Health.MAJOR_OUTAGE, probe=Health.MAJOR_OUTAGE),
+                overall=Health.MAJOR_OUTAGE,
+            ),
+            "Claude API: major outage — down from here, not on the status page yet",
+        ),
+        (
+            snap(
+                view("api", "Claude API", Health.MAINTENANCE),
+                overall=Health.MAINTENANCE,
+                maintenances=(WINDOW,),
+            ),
+            "Claude API: under maintenance — Database upgrade",
+        ),
+        (snap(API, overall=Health.OFFLINE), "Claude: offline (your network is down)"),
+        (MonitorSnapshot(Health.UNKNOWN, ""), "Claude: status unknown (not checked yet)"),
+        (
+            snap(API, incidents=(OPUS,)),
+            "Claude: all systems operational — Elevated errors on Opus (investigating, 12 min)",
+        ),
+    ],
+    ids=[
+        "ok",
+        "major",
+        "two-problems",
+        "probe-only",
+        "maintenance",
+        "offline",
+        "unknown",
+        "incident-only",
+    ],
+)
+def test_tooltip(snapshot: MonitorSnapshot, expected: str) -> None:
+    assert tooltip_text(snapshot, NOW) == expected
+
+
+def test_tooltip_is_capped_for_windows() -> None:
+    long = Incident(**{**OPUS.__dict__, "name": "x" * 300})
+    s = snap(view("api", "Claude API", Health.MAJOR_OUTAGE), incidents=(long,))
+    text = tooltip_text(s, NOW)
+    assert len(text) == TOOLTIP_MAX and text.endswith("…")
