@@ -1,0 +1,85 @@
+"""The Anthropic API key used by the direct API probe: environment first, then the OS keyring.
+
+The key is never logged. ``keyring`` is imported lazily: it can be slow to load and, on a
+headless machine, may have no usable backend at all (then we simply have no key).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from tray_app import APP_NAME
+from tray_app.errors import TrayAppError
+
+logger = logging.getLogger(__name__)
+
+ENV_VAR = "ANTHROPIC_API_KEY"
+KEYRING_SERVICE = APP_NAME  # "claude-status-tray"
+KEYRING_USER = "anthropic-api-key"
+
+
+class KeyringUnavailable(TrayAppError):
+    """The OS keyring could not store or delete the key."""
+
+
+def get_api_key() -> str | None:
+    """The API key from $ANTHROPIC_API_KEY, else from the OS keyring, else None."""
+    from_env = os.environ.get(ENV_VAR, "").strip()
+    if from_env:
+        return from_env
+    try:
+        import keyring
+
+        stored = keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
+    except Exception as exc:  # any backend failure just means "no key"
+        logger.debug("no API key from the OS keyring (%s)", type(exc).__name__)
+        return None
+    if isinstance(stored, str) and stored.strip():
+        return stored.strip()
+    return None
+
+
+def set_api_key(key: str) -> None:
+    """Store ``key`` in the OS keyring. Raises KeyringUnavailable."""
+    key = key.strip()
+    if not key:
+        raise KeyringUnavailable("refusing to store an empty API key")
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, KEYRING_USER, key)
+    except Exception as exc:
+        raise KeyringUnavailable(
+            f"cannot store the API key in the OS keyring ({type(exc).__name__})"
+        ) from None
+    logger.info("API key stored in the OS keyring")
+
+
+def delete_api_key() -> bool:
+    """Remove the stored key. True if one was removed, False if there was none."""
+    try:
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
+        except PasswordDeleteError:
+            return False
+    except Exception as exc:
+        raise KeyringUnavailable(
+            f"cannot delete the API key from the OS keyring ({type(exc).__name__})"
+        ) from None
+    logger.info("API key removed from the OS keyring")
+    return True
+
+
+__all__ = [
+    "ENV_VAR",
+    "KEYRING_SERVICE",
+    "KEYRING_USER",
+    "KeyringUnavailable",
+    "delete_api_key",
+    "get_api_key",
+    "set_api_key",
+]
