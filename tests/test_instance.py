@@ -1,0 +1,159 @@
+"""Single instance: a real file lock and a real loopback socket, across real processes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tray_app.instance import SingleInstance, ask_running_instance_to_check, endpoint_file
+from tray_app.paths import AppPaths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    return AppPaths(tmp_path / "c", tmp_path / "d", tmp_path / "s", tmp_path / "l")
+
+
+@pytest.fixture
+def first(paths: AppPaths) -> Iterator[SingleInstance]:
+    inst = SingleInstance(paths)
+    assert inst.acquire()
+    try:
+        yield inst
+    finally:
+        inst.release()
+
+
+def test_second_instance_in_the_same_process_is_refused(
+    paths: AppPaths, first: SingleInstance
+) -> None:
+    assert not SingleInstance(paths).acquire()
+
+
+def test_release_lets_the_next_one_in(paths: AppPaths, first: SingleInstance) -> None:
+    first.release()
+    nxt = SingleInstance(paths)
+    assert nxt.acquire()
+    nxt.release()
+
+
+def test_doorbell_runs_check_now_and_endpoint_is_private(
+    paths: AppPaths, first: SingleInstance
+) -> None:
+    rung = threading.Event()
+    first.serve(rung.set)
+    assert endpoint_file(paths).stat().st_mode & 0o777 == 0o600
+    assert ask_running_instance_to_check(paths)
+    assert rung.wait(5)
+
+
+def test_wrong_token_is_denied(paths: AppPaths, first: SingleInstance) -> None:
+    calls: list[int] = []
+    port = first.serve(lambda: calls.append(1))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"not-the-token check\n")
+        assert sock.makefile("rb").readline() == b"denied\n"
+    assert calls == []
+
+
+def test_release_forgets_the_endpoint(paths: AppPaths, first: SingleInstance) -> None:
+    first.serve(lambda: None)
+    first.release()
+    assert not endpoint_file(paths).exists()
+    assert not ask_running_instance_to_check(paths)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [None, "not json", json.dumps({"port": 1, "token": "x"}), json.dumps({"token": "x"})],
+    ids=["missing", "garbage", "dead-port", "no-port"],
+)
+def test_asking_without_a_live_instance_says_no(paths: AppPaths, content: str | None) -> None:
+    if content is not None:
+        paths.state_dir.mkdir(parents=True)
+        endpoint_file(paths).write_text(content)
+    assert not ask_running_instance_to_check(paths, timeout=2)
+
+
+def test_serve_needs_the_lock(paths: AppPaths) -> None:
+    with pytest.raises(RuntimeError, match="acquire"):
+        SingleInstance(paths).serve(lambda: None)
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from tray_app.instance import SingleInstance
+from tray_app.paths import AppPaths
+base = Path(sys.argv[1])
+inst = SingleInstance(AppPaths(base / "c", base / "d", base / "s", base / "l"))
+assert inst.acquire()
+inst.serve(lambda: print("CHECK", flush=True))
+print("READY", flush=True)
+sys.stdin.readline()
+inst.release()
+print("BYE", flush=True)
+"""
+
+
+@contextlib.contextmanager
+def holder(base: Path) -> Iterator[subprocess.Popen[str]]:
+    """A separate process that holds the instance and serves the doorbell until told to stop."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(base)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "READY"
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_across_processes_the_second_launch_rings_the_first(
+    paths: AppPaths, tmp_path: Path
+) -> None:
+    with holder(tmp_path) as proc:
+        assert proc.stdout is not None and proc.stdin is not None
+        assert not SingleInstance(paths).acquire()
+        assert ask_running_instance_to_check(paths)
+        assert proc.stdout.readline().strip() == "CHECK"
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "BYE"
+        assert proc.wait(10) == 0
+    again = SingleInstance(paths)
+    assert again.acquire()
+    again.release()
+
+
+def test_a_killed_instance_does_not_block_the_next(paths: AppPaths, tmp_path: Path) -> None:
+    with holder(tmp_path) as proc:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    nxt = SingleInstance(paths)
+    while not nxt.acquire():
+        assert time.monotonic() < deadline, "lock still held after the holder died"
+        time.sleep(0.05)
+    assert not ask_running_instance_to_check(paths, timeout=2)  # stale endpoint: no answer
+    nxt.release()

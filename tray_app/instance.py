@@ -1,0 +1,159 @@
+"""One running instance per user: a file lock, plus a loopback "check now" doorbell.
+
+The running instance holds ``AppPaths.lock_file`` and listens on 127.0.0.1 on a random port.
+It writes the port and a random token to ``instance.json`` in the state dir (mode 0600), so a
+second launch can ask it to check now and exit, and nothing else on the machine can ring
+without reading the user's files. Protocol: one line ``<token> check\\n``, answer ``ok\\n``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import socket
+import socketserver
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from tray_app.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+_COMMAND = "check"
+_MAX_REQUEST = 256
+_IO_TIMEOUT = 2.0
+
+
+def endpoint_file(paths: AppPaths) -> Path:
+    return paths.state_dir / "instance.json"
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _DoorbellServer
+    timeout = _IO_TIMEOUT
+
+    def handle(self) -> None:
+        try:
+            line = self.rfile.readline(_MAX_REQUEST).decode("ascii", "replace").strip()
+        except OSError:
+            return
+        token, _, command = line.partition(" ")
+        if not hmac.compare_digest(token.encode(), self.server.token.encode()):
+            log.warning("instance doorbell: rejected a request with a wrong token")
+            self.wfile.write(b"denied\n")
+            return
+        if command != _COMMAND:
+            self.wfile.write(b"unknown\n")
+            return
+        log.info("another launch asked this instance to check now")
+        try:
+            self.server.on_check_now()
+        except Exception:
+            log.exception("check-now callback failed")
+            self.wfile.write(b"error\n")
+            return
+        self.wfile.write(b"ok\n")
+
+
+class _DoorbellServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, token: str, on_check_now: Callable[[], None]) -> None:
+        self.token = token
+        self.on_check_now = on_check_now
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+class SingleInstance:
+    """``acquire()`` once at start; ``serve()`` when ready; ``release()`` on the way out."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self._paths = paths
+        self._lock = FileLock(str(paths.lock_file), timeout=0)
+        self._server: _DoorbellServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._lock.is_locked
+
+    def acquire(self) -> bool:
+        """True if this process is now the one instance; False if another one runs."""
+        self._paths.state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            return False
+        return True
+
+    def serve(self, on_check_now: Callable[[], None]) -> int:
+        """Listen for "check now" from later launches (in a daemon thread); returns the port."""
+        if not self.held:
+            raise RuntimeError("serve() needs the instance lock; call acquire() first")
+        if self._server is not None:
+            raise RuntimeError("already serving")
+        token = secrets.token_hex(16)
+        server = _DoorbellServer(token, on_check_now)
+        port = int(server.server_address[1])
+        _write_private(
+            endpoint_file(self._paths), {"port": port, "token": token, "pid": os.getpid()}
+        )
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="instance-doorbell"
+        )
+        self._thread.daemon = True
+        self._thread.start()
+        log.debug("instance doorbell listening on 127.0.0.1:%d", port)
+        return port
+
+    def release(self) -> None:
+        """Stop listening, forget the endpoint and drop the lock (idempotent)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            with contextlib.suppress(FileNotFoundError):
+                endpoint_file(self._paths).unlink()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        if self._lock.is_locked:
+            self._lock.release()
+
+
+def _write_private(path: Path, data: dict[str, object]) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
+def ask_running_instance_to_check(paths: AppPaths, *, timeout: float = 3.0) -> bool:
+    """Ring the running instance's doorbell; True if it answered "ok"."""
+    try:
+        info = json.loads(endpoint_file(paths).read_text(encoding="utf-8"))
+        port, token = int(info["port"]), str(info["token"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.debug("no usable instance endpoint: %s", exc)
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(f"{token} {_COMMAND}\n".encode("ascii"))
+            answer = sock.makefile("rb").readline(_MAX_REQUEST)
+    except OSError as exc:
+        log.debug("running instance did not answer on port %d: %s", port, exc)
+        return False
+    return answer.strip() == b"ok"
+
+
+__all__ = ["SingleInstance", "ask_running_instance_to_check", "endpoint_file"]
