@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring.core
 import pytest
 
 from tests.statusserver import StatusServer
@@ -28,13 +29,16 @@ _SCRUBBED_ENV = (
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point XDG dirs into tmp_path and drop proxy, CA and API-key variables."""
+    """Point XDG dirs into tmp_path, drop proxy, CA and API-key variables, and make sure no
+    test reads or writes the real OS keyring (the "fail" backend: every call raises)."""
     for name in ("CONFIG", "DATA", "STATE", "CACHE"):
         folder = tmp_path / "xdg" / name.lower()
         folder.mkdir(parents=True)
         monkeypatch.setenv(f"XDG_{name}_HOME", str(folder))
     for name in _SCRUBBED_ENV:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # re-detect from the env
 
 
 # ---- loopback HTTP ----

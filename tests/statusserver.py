@@ -53,6 +53,7 @@ class Route:
     reset: bool = False  # close the socket without answering (connection reset)
     etag: str | None = None  # strong ETag; a matching If-None-Match gets 304
     fill: int = 0  # extra filler bytes streamed after ``body`` (huge bodies, no memory)
+    chunked: bool = False  # Transfer-Encoding: chunked instead of Content-Length
     chunk_size: int = 64 * 1024
 
 
@@ -63,6 +64,7 @@ class RecordedRequest:
     headers: dict[str, str]  # lower-case keys
     at: float  # time.monotonic()
     query: str = ""
+    peer_port: int = 0  # the client's source port: equal ports mean a reused connection
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ def _make_handler(server: StatusServer) -> type[BaseHTTPRequestHandler]:
                 query=split.query,
                 headers={k.lower(): v for k, v in self.headers.items()},
                 at=time.monotonic(),
+                peer_port=int(self.client_address[1]),
             )
             route = server._record(recorded)
             if route.delay and server._stopping.wait(route.delay):
@@ -292,7 +295,10 @@ def _make_handler(server: StatusServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(route.status)
             for name, value in route.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(total))
+            if route.chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(total))
             self.end_headers()
             if self.command == "HEAD":
                 server._sent(SentResponse(path, route.status, 0, True))
@@ -302,8 +308,13 @@ def _make_handler(server: StatusServer) -> type[BaseHTTPRequestHandler]:
                 for chunk in _chunks(route.body, route.fill, route.chunk_size):
                     if route.drip and sent and server._stopping.wait(route.drip):
                         break
-                    self.wfile.write(chunk)
+                    if route.chunked:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    else:
+                        self.wfile.write(chunk)
                     sent += len(chunk)
+                if route.chunked:
+                    self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
             except OSError:
                 self.close_connection = True
