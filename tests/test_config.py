@@ -1,0 +1,548 @@
+"""Config: parsing rules, the defaults file, load_config's never-raise contract, write-back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tray_app.config import (
+    GOVERNMENT_COMPONENT,
+    KNOWN_COMPONENT_NAMES,
+    BackoffSettings,
+    ConfigSyntaxError,
+    HistorySettings,
+    HookSettings,
+    NotificationSettings,
+    ProbeSettings,
+    Settings,
+    StatusPageSettings,
+    WatchSettings,
+    config_show,
+    default_config_text,
+    is_loopback_url,
+    load_config,
+    parse_config,
+    update_config,
+)
+from tray_app.errors import ConfigError
+
+FAKE_KEY = "sk-ant-api03-SECRETSECRETSECRET"
+
+
+def _own_dir(tmp_path: Path) -> Path:
+    """A directory only this test writes to (conftest puts XDG dirs in tmp_path)."""
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    return folder
+
+
+# ---- defaults ----
+
+
+def test_default_file_parses_to_default_settings() -> None:
+    assert parse_config(default_config_text()) == Settings()
+
+
+def test_empty_text_is_all_defaults() -> None:
+    assert parse_config("") == Settings()
+
+
+def test_default_file_documents_every_setting_and_component() -> None:
+    text = default_config_text()
+    for section in ("status_page", "probes", "backoff", "watch", "notifications", "history"):
+        assert f"[{section}]" in text
+        for name in getattr(Settings(), section).__dataclass_fields__:
+            assert f"# {name} = " in text, f"{section}.{name} is not documented"
+    for name in ("config_version", "autostart", "log_level"):
+        assert f"# {name} = " in text
+    assert "# [[hooks]]" in text
+    for cid in (*KNOWN_COMPONENT_NAMES, GOVERNMENT_COMPONENT):
+        assert cid in text
+
+
+# ---- valid values ----
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "autostart = true\nlog_level = 'debug'",
+            Settings(autostart=True, log_level="DEBUG"),
+        ),
+        (
+            "[status_page]\nurl = 'http://127.0.0.1:8123'\ninterval = 1",
+            Settings(status_page=StatusPageSettings(url="http://127.0.0.1:8123", interval=1.0)),
+        ),
+        (
+            "[status_page]\nurl = 'http://localhost:9/'\ninterval = 2.5",
+            Settings(status_page=StatusPageSettings(url="http://localhost:9/", interval=2.5)),
+        ),
+        (
+            "[status_page]\nurl = 'http://[::1]:8080'\ninterval = 1",
+            Settings(status_page=StatusPageSettings(url="http://[::1]:8080", interval=1.0)),
+        ),
+        (
+            "[probes]\ninterval = 1\napi_url = 'http://127.0.0.2/v1/models'\n"
+            "claude_ai_url = 'http://127.0.0.1:1/'",
+            Settings(
+                probes=ProbeSettings(
+                    interval=1.0,
+                    api_url="http://127.0.0.2/v1/models",
+                    claude_ai_url="http://127.0.0.1:1/",
+                )
+            ),
+        ),
+        (
+            "[probes]\ninterval = 1\nclaude_ai = false\napi_url = 'http://127.0.0.1/'",
+            Settings(
+                probes=ProbeSettings(interval=1.0, claude_ai=False, api_url="http://127.0.0.1/")
+            ),
+        ),
+        (
+            "[probes]\nenabled = false\ninterval = 5",
+            Settings(probes=ProbeSettings(enabled=False, interval=5.0)),
+        ),
+        (
+            "[watch]\ncomponents = ['k8w3r06qmzrp', 'yyzkbfz2thpt']\nkeywords = ['Opus']",
+            Settings(
+                watch=WatchSettings(components=("k8w3r06qmzrp", "yyzkbfz2thpt"), keywords=("Opus",))
+            ),
+        ),
+        (
+            "[notifications]\nquiet_hours = '22:00-07:00'\nreminder_minutes = 60\n"
+            "only_when_back = ['rwppv331jlwc']",
+            Settings(
+                notifications=NotificationSettings(
+                    quiet_hours="22:00-07:00",
+                    reminder_minutes=60.0,
+                    only_when_back=("rwppv331jlwc",),
+                )
+            ),
+        ),
+        (
+            "[[hooks]]\ncommand = ['notify-send', 'Claude']\n"
+            "[[hooks]]\ncommand = ['/bin/true']\nevents = ['service_down']\ntimeout = 0.5",
+            Settings(
+                hooks=(
+                    HookSettings(command=("notify-send", "Claude")),
+                    HookSettings(command=("/bin/true",), events=("service_down",), timeout=0.5),
+                )
+            ),
+        ),
+        (
+            "[history]\nretention_days = 7\nlatency_sample_seconds = 60",
+            Settings(history=HistorySettings(retention_days=7, latency_sample_seconds=60.0)),
+        ),
+        (
+            "[backoff]\ninitial = 1\nmaximum = 1\njitter = 0",
+            Settings(backoff=BackoffSettings(initial=1.0, maximum=1.0, jitter=0.0)),
+        ),
+        ("config_version = 1", Settings()),
+    ],
+    ids=[
+        "top-level",
+        "loopback-ipv4-fast",
+        "localhost-fast",
+        "loopback-ipv6-fast",
+        "loopback-probes-fast",
+        "disabled-probe-target-ignored",
+        "probes-disabled-any-interval",
+        "watch",
+        "notifications",
+        "hooks",
+        "history",
+        "backoff-edges",
+        "version-1",
+    ],
+)
+def test_valid(text: str, expected: Settings) -> None:
+    assert parse_config(text) == expected
+
+
+def test_ints_become_floats_for_float_settings() -> None:
+    settings = parse_config("[status_page]\ninterval = 90")
+    assert settings.status_page.interval == 90.0
+    assert isinstance(settings.status_page.interval, float)
+
+
+# ---- invalid values: the message names the dotted key and the bad value ----
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragments"),
+    [
+        ('[probes]\ninterval = "fast"', "probes.interval", ['got "fast"', ">= 1 second"]),
+        ("[probes]\ninterval = 0.5", "probes.interval", ["got 0.5"]),
+        ("[probes]\ninterval = 10", "probes.interval", [">= 30", "got 10"]),
+        ("[status_page]\ninterval = 29", "status_page.interval", [">= 30", "got 29"]),
+        (
+            "[status_page]\nurl = 'http://127.0.0.1.example.com'\ninterval = 5",
+            "status_page.interval",
+            [">= 30"],
+        ),
+        ("[status_page]\ntimeout = 0", "status_page.timeout", ["> 0", "got 0"]),
+        ("[status_page]\ninterval = true", "status_page.interval", ["got true"]),
+        ("[status_page]\ninterval = nan", "status_page.interval", ["got nan"]),
+        ("[status_page]\nurl = 'ftp://x.org'", "status_page.url", ["http", 'got "ftp://x.org"']),
+        ("[status_page]\nurl = 'https://'", "status_page.url", ["with a host"]),
+        ("[status_page]\nurl = 'https://x:99999/'", "status_page.url", ["http"]),
+        ("[status_page]\nmax_body_bytes = 10", "status_page.max_body_bytes", ["got 10"]),
+        ("[probes]\nfailure_threshold = 0", "probes.failure_threshold", [">= 1", "got 0"]),
+        ("[probes]\nsuccess_threshold = 1.5", "probes.success_threshold", ["whole", "got 1.5"]),
+        ("[probes]\napi_component = 42", "probes.api_component", ["got 42"]),
+        ("[probes]\nenabled = 'yes'", "probes.enabled", ["true or false", 'got "yes"']),
+        ("[watch]\ncomponents = 'k8w3r06qmzrp'", "watch.components", ["list"]),
+        ("[watch]\ncomponents = ['ok', 3]", "watch.components[1]", ["got 3"]),
+        ("[notifications]\nquiet_hours = '22-7'", "notifications.quiet_hours", ["HH:MM"]),
+        ("[notifications]\nquiet_hours = '24:00-07:00'", "notifications.quiet_hours", ["HH:MM"]),
+        (
+            "[notifications]\nquiet_hours = '07:00-07:00'",
+            "notifications.quiet_hours",
+            ["different"],
+        ),
+        ("[notifications]\nmin_interval = -1", "notifications.min_interval", ["got -1"]),
+        ("[backoff]\njitter = 1", "backoff.jitter", ["got 1"]),
+        ("[backoff]\ninitial = 60\nmaximum = 10", "backoff.maximum", ["backoff.initial"]),
+        ("[history]\nretention_days = 0", "history.retention_days", ["got 0"]),
+        ("log_level = 'LOUD'", "log_level", ["DEBUG", 'got "LOUD"']),
+        ("config_version = 0", "config_version", ["got 0"]),
+        ("config_version = 2", "config_version", ["newer version"]),
+        ("probes = 5", "probes", ["table", "got 5"]),
+        ("[[hooks]]\ncommand = 'notify-send hi'", "hooks[0].command", ["shell string"]),
+        ("[[hooks]]\ncommand = []", "hooks[0].command", ["non-empty"]),
+        ("[[hooks]]\ncommand = ['x', 1]", "hooks[0].command[1]", ["got 1"]),
+        ("[[hooks]]\ncommand = ['']", "hooks[0].command[0]", ["program"]),
+        ("[[hooks]]\nevents = ['service_down']", "hooks[0]", ["command"]),
+        (
+            "[[hooks]]\ncommand = ['x']\nevents = ['service_dwn']",
+            "hooks[0].events[0]",
+            ["did you mean 'service_down'", 'got "service_dwn"'],
+        ),
+        ("[[hooks]]\ncommand = ['x']\ntimeout = 0", "hooks[0].timeout", ["got 0"]),
+        ("hooks = 3", "hooks", ["[[hooks]]"]),
+    ],
+    ids=lambda v: v if isinstance(v, str) and "\n" not in v and len(v) < 30 else None,
+)
+def test_invalid(text: str, key: str, fragments: list[str]) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert info.value.key == key
+    message = str(info.value)
+    assert message.startswith(f"{key}: ")
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_example_message_from_the_spec() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config('[probes]\ninterval = "fast"')
+    assert str(info.value) == 'probes.interval: must be a number >= 1 second, got "fast"'
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "suggestion"),
+    [
+        ("[status_page]\nintervall = 60", "status_page.intervall", "status_page.interval"),
+        ("autostrat = true", "autostrat", "autostart"),
+        ("[notification]\nenabled = true", "notification", "notifications"),
+        ("[[hooks]]\ncommand = ['x']\ntimout = 3", "hooks[0].timout", "hooks[0].timeout"),
+    ],
+    ids=["section-key", "top-level", "section-name", "hook-key"],
+)
+def test_unknown_key_suggests_close_match(text: str, key: str, suggestion: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert info.value.key == key
+    assert f"did you mean {suggestion}?" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'api_key = "{FAKE_KEY}"',
+        f'[probes]\napi_key = "{FAKE_KEY}"',
+        f'[probes]\nANTHROPIC_API_KEY = "{FAKE_KEY}"',
+        f'[[hooks]]\ncommand = ["x"]\nx-api-key = "{FAKE_KEY}"',
+        f'[probes]\napi_url = "{FAKE_KEY}"',
+        f'[[hooks]]\ncommand = ["curl", "-H", "{FAKE_KEY}"]',
+        'api_key = "not-even-a-key"',
+    ],
+    ids=["top", "section", "env-style", "hook", "key-as-url", "key-in-argv", "any-value"],
+)
+def test_api_key_rejected_without_echoing_it(text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    message = str(info.value)
+    assert "keyring" in message
+    assert "ANTHROPIC_API_KEY" in message
+    assert "SECRET" not in message
+    assert "not-even-a-key" not in message
+    assert info.value.value is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("autostart = true\n\nprobes = [\n", None),
+        ("autostart = true\nlog_level = \n", 2),
+        ("[probes]\ninterval = 30\ninterval = 40\n", 3),
+        ("[probes\n", 1),
+    ],
+    ids=["unterminated-at-end", "missing-value", "duplicate-key", "bad-header"],
+)
+def test_syntax_error_reports_line(text: str, line: int | None) -> None:
+    with pytest.raises(ConfigSyntaxError) as info:
+        parse_config(text)
+    assert info.value.line == line
+    if line is not None:
+        assert str(info.value).startswith(f"line {line}: ")
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://127.5.6.7/", True),
+        ("http://[::1]:80/", True),
+        ("http://LOCALHOST:1/", True),
+        ("https://status.claude.com", False),
+        ("http://128.0.0.1/", False),
+        ("http://localhost.example.com/", False),
+    ],
+    ids=lambda v: str(v),
+)
+def test_is_loopback_url(url: str, loopback: bool) -> None:
+    assert is_loopback_url(url) is loopback
+
+
+# ---- config_show ----
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(),
+        Settings(
+            autostart=True,
+            log_level="DEBUG",
+            watch=WatchSettings(components=("k8w3r06qmzrp",), keywords=("Opus", "Code")),
+            notifications=NotificationSettings(quiet_hours="23:00-06:30"),
+            hooks=(
+                HookSettings(command=("logger", "-t", 'say "hi"'), events=("service_down",)),
+                HookSettings(command=("/bin/true",), timeout=2.0),
+            ),
+        ),
+    ],
+    ids=["defaults", "custom"],
+)
+def test_config_show_round_trips(settings: Settings) -> None:
+    text = config_show(settings)
+    assert "interval = " in text
+    assert parse_config(text) == settings
+
+
+# ---- load_config ----
+
+
+def test_first_run_writes_commented_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "config.toml"
+    loaded = load_config(path)
+    assert loaded.created is True
+    assert loaded.error is None
+    assert loaded.settings == Settings()
+    assert path.read_text("utf-8") == default_config_text()
+    again = load_config(path)
+    assert again.created is False
+    assert again.error is None
+
+
+def test_good_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("autostart = true\n[watch]\ncomponents = ['k8w3r06qmzrp']\n", "utf-8")
+    loaded = load_config(path)
+    assert loaded.error is None
+    assert loaded.settings.autostart is True
+    assert loaded.settings.watch.components == ("k8w3r06qmzrp",)
+
+
+def test_utf8_bom_is_tolerated(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbfautostart = true\n")
+    assert load_config(path).settings.autostart is True
+
+
+@pytest.mark.parametrize(
+    ("content", "expected_error"),
+    [
+        (b"autostart = true\n\nlog_level = \n", "config.toml line 3: "),
+        (
+            b'[probes]\ninterval = "fast"\n',
+            'probes.interval: must be a number >= 1 second, got "fast"',
+        ),
+        (b"autostart = tru\xff\n", "config.toml: not UTF-8"),
+        (b"[probes\n", "config.toml line 1: "),
+        (b"config_version = 7\n", "config_version: this file is from a newer version"),
+        (f'api_key = "{FAKE_KEY}"\n'.encode(), "api_key: "),
+    ],
+    ids=["syntax", "invalid-value", "not-utf8", "bad-header", "newer-version", "api-key"],
+)
+def test_bad_file_gives_defaults_and_one_line_and_is_untouched(
+    tmp_path: Path, content: bytes, expected_error: str
+) -> None:
+    path = _own_dir(tmp_path) / "config.toml"
+    path.write_bytes(content)
+    loaded = load_config(path)
+    assert loaded.settings == Settings()
+    assert loaded.created is False
+    assert loaded.error is not None
+    assert loaded.error.startswith(expected_error)
+    assert "\n" not in loaded.error
+    assert "SECRET" not in loaded.error
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
+
+
+def test_unreadable_path_gives_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.mkdir()  # a directory where the file should be: reading fails, even as root
+    loaded = load_config(path)
+    assert loaded.settings == Settings()
+    assert loaded.error is not None
+    assert loaded.error.startswith("config.toml: cannot read")
+    assert path.is_dir()
+
+
+def test_uncreatable_path_gives_defaults(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    loaded = load_config(blocker / "config.toml")
+    assert loaded.settings == Settings()
+    assert loaded.created is False
+    assert loaded.error is not None
+    assert blocker.read_text() == "x"
+
+
+# ---- update_config ----
+
+
+def test_update_keeps_comments_and_validates(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    load_config(path)
+    settings = update_config(
+        path,
+        {
+            "watch.components": ["k8w3r06qmzrp"],
+            "autostart": True,
+            "notifications.quiet_hours": "22:00-07:00",
+        },
+    )
+    assert settings.watch.components == ("k8w3r06qmzrp",)
+    assert settings.autostart is True
+    text = path.read_text("utf-8")
+    assert parse_config(text) == settings
+    # every comment line of the defaults file is still there, in order
+    comments = [line for line in default_config_text().splitlines() if line.startswith("#")]
+    kept = [line for line in text.splitlines() if line.startswith("#")]
+    assert kept == comments
+    # the new value sits under its commented-out example
+    lines = text.splitlines()
+    at = lines.index('components = ["k8w3r06qmzrp"]')
+    assert lines[at - 1] == "# components = []"
+    assert (tmp_path / "config.toml.bak").read_text("utf-8") == default_config_text()
+
+
+def test_update_changes_existing_value_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "# mine\nautostart = false  # keep this note\n\n[probes]\n# faster\ninterval = 60\n",
+        "utf-8",
+    )
+    settings = update_config(path, {"autostart": True, "probes.interval": 45, "probes.api": False})
+    assert settings.autostart is True
+    assert settings.probes.interval == 45.0
+    assert settings.probes.api is False
+    text = path.read_text("utf-8")
+    assert "autostart = true  # keep this note" in text
+    assert "# faster\ninterval = 45" in text
+    assert text.startswith("# mine\n")
+
+
+def test_update_none_removes_setting(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("autostart = true\n[watch]\ncomponents = ['x']\n", "utf-8")
+    settings = update_config(path, {"watch.components": None, "autostart": None})
+    assert settings == Settings()
+
+
+def test_update_hooks_and_new_section(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("autostart = true\n", "utf-8")
+    settings = update_config(
+        path,
+        {
+            "hooks": [{"command": ("logger", "x"), "events": ["service_down"]}],
+            "history.retention_days": 30,
+        },
+    )
+    assert settings.hooks == (HookSettings(command=("logger", "x"), events=("service_down",)),)
+    assert settings.history.retention_days == 30
+    assert parse_config(path.read_text("utf-8")) == settings
+
+
+def test_update_creates_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "config.toml"
+    settings = update_config(path, {"autostart": True})
+    assert settings.autostart is True
+    assert "# Claude Status Tray settings." in path.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"probes.interval": "fast"}, "probes.interval"),
+        ({"probes.interval": 5}, "probes.interval"),
+        ({"probes.intervall": 60}, "probes.intervall"),
+        ({"nope": 1}, "nope"),
+        ({"probes": {"interval": 60}}, "probes"),
+        ({"a.b.c": 1}, "a.b.c"),
+        ({"api_key": FAKE_KEY}, "api_key"),
+    ],
+    ids=["bad-type", "too-fast", "unknown-in-section", "unknown-top", "whole-table", "deep", "key"],
+)
+def test_update_rejects_invalid_changes_and_leaves_file(
+    tmp_path: Path, changes: dict[str, object], key: str
+) -> None:
+    path = _own_dir(tmp_path) / "config.toml"
+    path.write_text("# mine\nautostart = true\n", "utf-8")
+    before = path.read_bytes()
+    with pytest.raises(ConfigError) as info:
+        update_config(path, changes)
+    assert info.value.key == key
+    assert "SECRET" not in str(info.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"autostart = \n", b"[probes]\ninterval = 'fast'\n", b"\xff\xfe"],
+    ids=["syntax", "invalid", "not-utf8"],
+)
+def test_update_refuses_a_broken_file(tmp_path: Path, content: bytes) -> None:
+    path = _own_dir(tmp_path) / "config.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match="config.toml"):
+        update_config(path, {"autostart": True})
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
+
+
+def test_update_keeps_file_mode(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("autostart = false\n", "utf-8")
+    os.chmod(path, 0o600)
+    update_config(path, {"autostart": True})
+    assert path.stat().st_mode & 0o777 == 0o600
