@@ -534,7 +534,7 @@ def test_update_rejects_invalid_changes_and_leaves_file(
 def test_update_refuses_a_broken_file(tmp_path: Path, content: bytes) -> None:
     path = _own_dir(tmp_path) / "config.toml"
     path.write_bytes(content)
-    with pytest.raises(ConfigError, match="config.toml"):
+    with pytest.raises(ConfigError, match=r"config\.toml"):
         update_config(path, {"autostart": True})
     assert path.read_bytes() == content
     assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
