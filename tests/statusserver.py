@@ -217,6 +217,21 @@ class StatusServer:
                     )
                 self._lock.wait(remaining)
 
+    def wait_for_responses(
+        self, path: str, count: int, timeout: float = 10.0
+    ) -> list[SentResponse]:
+        """Wait until ``count`` answers on ``path`` were sent (or abandoned); returns them."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                done = [r for r in self.responses if r.path == path]
+                if len(done) >= count:
+                    return done
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{path}: {len(done)} response(s) sent, wanted {count}")
+                self._lock.wait(remaining)
+
     # ---- used by the handler ----
 
     def _record(self, request: RecordedRequest) -> Route:
@@ -324,7 +339,7 @@ def _make_handler(server: StatusServer) -> type[BaseHTTPRequestHandler]:
             # SO_LINGER 0 makes close() send an RST instead of a polite FIN.
             self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
-            server._sent(SentResponse(self.path, 0, 0, False))
+            server._sent(SentResponse(urlsplit(self.path).path, 0, 0, False))
 
     return Handler
 

@@ -1,0 +1,289 @@
+"""tray_app.http: the shared client and fetch(), over real sockets to tests/statusserver.py."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+import trustme
+
+from tests.statusserver import Route, StatusServer, redirect
+from tray_app import USER_AGENT
+from tray_app.errors import (
+    BodyTooLarge,
+    FetchTimeout,
+    InvalidResponse,
+    NetworkError,
+    SourceError,
+    TLSError,
+)
+from tray_app.http import (
+    MAX_REDIRECTS,
+    TooManyRedirects,
+    build_client,
+    fetch,
+    format_size,
+    parse_retry_after,
+    translate_error,
+)
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with build_client(5.0) as c:
+        yield c
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---- the client ----
+
+
+def test_client_sends_user_agent_and_reuses_the_connection(
+    client: httpx.Client, status_server: StatusServer
+) -> None:
+    status_server.set("/a", Route(body=b"one"))
+    first = fetch(client, status_server.url + "/a")
+    second = fetch(client, status_server.url + "/a")
+    assert (first.body, second.body) == (b"one", b"one")
+    seen = status_server.requests_for("/a")
+    assert seen[0].headers["user-agent"] == USER_AGENT
+    assert seen[0].peer_port == seen[1].peer_port  # same keep-alive connection
+
+
+def test_fetch_result_fields(client: httpx.Client, status_server: StatusServer) -> None:
+    status_server.set(
+        "/doc", Route(body=b"{}", headers=(("Content-Type", "application/json; charset=utf-8"),))
+    )
+    result = fetch(client, status_server.url + "/doc?x=1", headers={"X-Test": "yes"})
+    assert result.status_code == 200
+    assert result.body == b"{}"
+    assert result.content_type == "application/json"
+    assert result.headers["content-type"] == "application/json; charset=utf-8"
+    assert result.url == status_server.url + "/doc?x=1"
+    assert result.elapsed_ms > 0
+    assert not result.redirected
+    assert status_server.requests_for("/doc")[0].headers["x-test"] == "yes"
+
+
+def test_redirects_are_followed(client: httpx.Client, status_server: StatusServer) -> None:
+    status_server.set("/old", redirect("/new", 301))
+    status_server.set("/new", Route(body=b"moved here"))
+    result = fetch(client, status_server.url + "/old")
+    assert result.body == b"moved here"
+    assert result.url == status_server.url + "/new"
+    assert result.redirected
+
+
+def test_redirect_loop_is_a_clear_error(client: httpx.Client, status_server: StatusServer) -> None:
+    status_server.set("/a", redirect("/b"))
+    status_server.set("/b", redirect("/a"))
+    with pytest.raises(TooManyRedirects, match="redirect loop") as caught:
+        fetch(client, status_server.url + "/a")
+    assert isinstance(caught.value, SourceError)
+    assert len(status_server.requests) == MAX_REDIRECTS + 1
+
+
+# ---- the body cap ----
+
+
+def test_streamed_50_mb_body_stops_early(client: httpx.Client, status_server: StatusServer) -> None:
+    status_server.set("/huge", Route(fill=50 * MiB, chunked=True))
+    with pytest.raises(BodyTooLarge, match="response larger than 2 MiB"):
+        fetch(client, status_server.url + "/huge", max_bytes=2 * MiB)
+    (sent,) = status_server.wait_for_responses("/huge", 1)
+    assert not sent.complete
+    assert sent.body_bytes < 20 * MiB
+
+
+def test_declared_length_over_the_cap_is_refused_before_reading(
+    client: httpx.Client, status_server: StatusServer
+) -> None:
+    status_server.set("/big", Route(fill=3 * MiB))
+    with pytest.raises(BodyTooLarge, match="larger than 2 MiB"):
+        fetch(client, status_server.url + "/big", max_bytes=2 * MiB)
+
+
+def test_body_exactly_at_the_cap_is_fine(client: httpx.Client, status_server: StatusServer) -> None:
+    status_server.set("/edge", Route(fill=64 * 1024, chunked=True))
+    assert len(fetch(client, status_server.url + "/edge", max_bytes=64 * 1024).body) == 64 * 1024
+
+
+def test_slow_drip_within_the_timeout_is_read(
+    client: httpx.Client, status_server: StatusServer
+) -> None:
+    status_server.set("/drip", Route(body=b"abcdef", chunk_size=2, drip=0.05))
+    assert fetch(client, status_server.url + "/drip", timeout=5).body == b"abcdef"
+
+
+# ---- failures over real sockets ----
+
+
+def test_connection_refused_is_network_error(client: httpx.Client) -> None:
+    port = closed_port()
+    with pytest.raises(NetworkError, match=re.escape(f"cannot connect to 127.0.0.1:{port}")):
+        fetch(client, f"http://127.0.0.1:{port}/")
+
+
+def test_hang_is_fetch_timeout(client: httpx.Client, status_server: StatusServer) -> None:
+    status_server.set("/hang", Route(delay=30))
+    with pytest.raises(FetchTimeout, match="did not answer in time"):
+        fetch(client, status_server.url + "/hang", timeout=0.5)
+
+
+def test_reset_is_source_error(client: httpx.Client, status_server: StatusServer) -> None:
+    status_server.set("/reset", Route(reset=True))
+    with pytest.raises(SourceError, match="broke mid-answer") as caught:
+        fetch(client, status_server.url + "/reset")
+    assert type(caught.value) is SourceError
+
+
+def test_unsupported_scheme_is_source_error(client: httpx.Client) -> None:
+    with pytest.raises(SourceError, match="cannot fetch"):
+        fetch(client, "ftp://127.0.0.1/x")
+
+
+# ---- TLS with a throwaway CA ----
+
+
+@pytest.fixture(scope="module")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def https_server(tls_ca: trustme.CA) -> Iterator[StatusServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1").configure_cert(context)
+    with StatusServer(ssl_context=context) as server:
+        server.set("/ok", Route(body=b"secure"))
+        yield server
+
+
+def test_untrusted_certificate_is_tls_error(https_server: StatusServer) -> None:
+    with build_client(5.0) as client, pytest.raises(TLSError, match=r"127\.0\.0\.1"):
+        fetch(client, https_server.url + "/ok")
+
+
+def test_trusted_ca_context_works(tls_ca: trustme.CA, https_server: StatusServer) -> None:
+    context = ssl.create_default_context()
+    tls_ca.configure_trust(context)
+    with build_client(5.0, verify=context) as client:
+        assert fetch(client, https_server.url + "/ok").body == b"secure"
+
+
+def test_trusted_ca_file_path_works(
+    tls_ca: trustme.CA, https_server: StatusServer, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    tls_ca.cert_pem.write_to_path(str(bundle))
+    with build_client(5.0, verify=str(bundle)) as client:
+        assert fetch(client, https_server.url + "/ok").body == b"secure"
+
+
+# ---- translation table (errors we cannot provoke on loopback: DNS, connect timeout) ----
+
+
+def _chained(outer: Exception, cause: BaseException) -> Exception:
+    outer.__cause__ = cause
+    return outer
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected", "words"),
+    [
+        pytest.param(
+            _chained(httpx.ConnectError("lookup failed"), socket.gaierror(-2, "Name unknown")),
+            NetworkError,
+            "cannot resolve host status.example",
+            id="dns",
+        ),
+        pytest.param(
+            httpx.ConnectTimeout("timed out"),
+            NetworkError,
+            "timed out connecting to status.example",
+            id="connect-timeout",
+        ),
+        pytest.param(httpx.ReadTimeout("t"), FetchTimeout, "did not answer", id="read-timeout"),
+        pytest.param(httpx.WriteTimeout("t"), FetchTimeout, "did not answer", id="write-timeout"),
+        pytest.param(httpx.PoolTimeout("t"), FetchTimeout, "did not answer", id="pool-timeout"),
+        pytest.param(
+            _chained(httpx.ConnectError("x"), ssl.SSLError(1, "[SSL] handshake failure")),
+            TLSError,
+            "TLS failure talking to status.example",
+            id="ssl-cause",
+        ),
+        pytest.param(
+            httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+            TLSError,
+            "CERTIFICATE_VERIFY_FAILED",
+            id="ssl-message",
+        ),
+        pytest.param(httpx.ProxyError("407"), NetworkError, "proxy failed", id="proxy"),
+        pytest.param(
+            httpx.TooManyRedirects("Exceeded"), TooManyRedirects, "redirect loop", id="redirects"
+        ),
+        pytest.param(
+            httpx.RemoteProtocolError("Server disconnected"),
+            SourceError,
+            "broke mid-answer",
+            id="disconnect",
+        ),
+        pytest.param(httpx.ReadError("reset by peer"), SourceError, "broke mid-answer", id="read"),
+        pytest.param(
+            httpx.DecodingError("bad gzip"), InvalidResponse, "cannot be decoded", id="decoding"
+        ),
+        pytest.param(RuntimeError("weird"), SourceError, "RuntimeError: weird", id="other"),
+    ],
+)
+def test_translate_error(exc: Exception, expected: type[SourceError], words: str) -> None:
+    translated = translate_error(exc, "https://status.example/api/v2/summary.json?token=1")
+    assert type(translated) is expected
+    assert words in str(translated)
+    assert "\n" not in str(translated)
+    assert "token" not in str(translated)
+
+
+# ---- small helpers ----
+
+NOW = datetime(2026, 10, 7, 12, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(None, None, id="absent"),
+        pytest.param("", None, id="empty"),
+        pytest.param("120", 120.0, id="seconds"),
+        pytest.param(" 0 ", 0.0, id="zero"),
+        pytest.param("Wed, 07 Oct 2026 12:01:30 GMT", 90.0, id="http-date"),
+        pytest.param("Wed, 07 Oct 2026 11:00:00 GMT", 0.0, id="date-in-the-past"),
+        pytest.param("-5", None, id="negative"),
+        pytest.param("soon", None, id="garbage"),
+        pytest.param("1.5", None, id="fractional-not-allowed"),
+    ],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(2 * MiB, "2 MiB"), (256 * 1024, "256 KiB"), (1000, "1000 bytes"), (MiB + 1, "1048577 bytes")],
+    ids=["mib", "kib", "bytes", "odd"],
+)
+def test_format_size(size: int, text: str) -> None:
+    assert format_size(size) == text
