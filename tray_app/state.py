@@ -662,7 +662,7 @@ def snapshot(
             group_id=t.group_id,
             watched=is_watched(t, settings),
         )
-        for t in state.components
+        for t in _tracks_to_show(state, settings)
     )
     page = state.page
     overall, description = _overall(state, views, settings)
@@ -678,6 +678,20 @@ def snapshot(
         last_checked=state.last_checked,
         next_check=next_check,
     )
+
+
+def _tracks_to_show(state: MonitorState, settings: Settings) -> tuple[ComponentTrack, ...]:
+    """Before the first page read, name the components we expect (as unknown) for the menu."""
+    if state.page is not None:
+        return state.components
+    expected = settings.watch.components or tuple(KNOWN_COMPONENT_NAMES)
+    present = {t.id for t in state.components}
+    placeholders = tuple(
+        ComponentTrack(id=cid, name=KNOWN_COMPONENT_NAMES.get(cid, cid))
+        for cid in expected
+        if cid not in present
+    )
+    return state.components + placeholders
 
 
 def _overall(
