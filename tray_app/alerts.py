@@ -386,18 +386,19 @@ class AlertPolicy:
         """The notifications to show now; also stores the new state on ``self.state``."""
         prefs = prefs or AlertPrefs()
         run = _Run(self, self.state, snapshot)
-        fresh = [e for e in events if run.mark_seen(e.key)]
         snoozed = prefs.snoozed_until is not None and now < prefs.snoozed_until
         if not self.settings.enabled or snoozed:
-            for event in fresh:
-                self._track_outage(run, event)
+            for event in events:
+                if run.mark_seen(event.key):
+                    self._track_outage(run, event)
             run.held.clear()
             self.state = run.state()
             return self.state, ()
 
         self._resolve_pending(run, now)
-        for event in fresh:
-            self._consider(run, event, now)
+        for event in events:
+            if run.mark_seen(event.key):
+                self._consider(run, event, now)
         if run.failing:
             run.out.append(self._service_notification(run.failing, snapshot, failing=True))
         if run.recovered:
@@ -516,7 +517,10 @@ class AlertPolicy:
                 run.set_comp(cid, told=OK, pending=False, reminded_at=None)
             return
         if before.told_at is not None and now - before.told_at < self._min_interval:
-            run.set_comp(cid, pending=True)
+            # held: the outage is not over for the user until the hold ends
+            run.set_comp(
+                cid, pending=True, down_since=before.down_since or run.comp(cid).down_since
+            )
             return
         item = _ServiceItem(
             cid, event.name, health, event.key, getattr(event, "probe_only", False), down_for
@@ -531,6 +535,8 @@ class AlertPolicy:
         run.set_comp(
             item.component_id, told=item.health.value, told_at=now, pending=False, reminded_at=None
         )
+        if item.health is Health.OPERATIONAL:
+            run.set_comp(item.component_id, down_since=None)
         (run.recovered if item.health is Health.OPERATIONAL else run.failing).append(item)
 
     def _resolve_pending(self, run: _Run, now: datetime) -> None:
@@ -555,7 +561,7 @@ class AlertPolicy:
                 wanted = s.service_down and cid not in s.only_when_back
             if not wanted:
                 if health is Health.OPERATIONAL:
-                    run.set_comp(cid, told=OK)
+                    run.set_comp(cid, told=OK, down_since=None)
                 continue
             down_for = now - comp.down_since if comp.down_since else None
             key = f"service:{cid}:{health.value}:settled:{now.isoformat()}"
