@@ -181,13 +181,13 @@ def probes(at: datetime, api: ProbeOutcome = UP, ai: ProbeOutcome | None = UP) -
 
 def run(
     observations: Iterable[Observation], cfg: Settings = DEFAULT, state: MonitorState | None = None
-) -> tuple[MonitorState, list[Event]]:
+) -> tuple[MonitorState, tuple[Event, ...]]:
     current = state or initial_state()
     events: list[Event] = []
     for obs in observations:
         current, new = step(current, obs, cfg)
         events.extend(new)
-    return current, events
+    return current, tuple(events)
 
 
 def kinds(events: Sequence[Event]) -> list[str]:
@@ -263,7 +263,7 @@ def test_official_transition(
 
 
 def test_recovered_down_for_counts_from_the_start_of_the_problem() -> None:
-    obs = [
+    obs: list[Observation] = [
         page(t(0)),
         page(t(10), api=H.DEGRADED),
         page(t(20), api=H.MAJOR_OUTAGE),
@@ -361,7 +361,7 @@ def test_probe_view_is_none_without_a_probe_and_unknown_before_a_verdict() -> No
 
 def test_probe_only_down_then_confirmed_by_the_page() -> None:
     cfg = settings(fail=2, ok=2)
-    obs = [page(t(0)), probes(t(1), api=DOWN), probes(t(2), api=DOWN)]
+    obs: list[Observation] = [page(t(0)), probes(t(1), api=DOWN), probes(t(2), api=DOWN)]
     state, events = run(obs, cfg)
     assert len(events) == 1 and isinstance(events[0], ServiceDown) and events[0].probe_only
     state, events = step(state, page(t(3), api=H.MAJOR_OUTAGE), cfg)
@@ -417,7 +417,7 @@ def test_flapping_never_alerts_from_a_healthy_start() -> None:
     assert view(state, API_COMPONENT, cfg) == (H.OPERATIONAL, False)
     flaps = [probes(t(3 + i), api=DOWN if i % 2 == 0 else UP) for i in range(40)]
     state, events = run(flaps, cfg, state)
-    assert events == []
+    assert events == ()
     assert view(state, API_COMPONENT, cfg) == (H.OPERATIONAL, False)
 
 
@@ -434,10 +434,12 @@ def test_offline_entry_and_exit() -> None:
     assert isinstance(events[0], WentOffline) and events[0].detail == "connection refused"
     snap = snapshot(state, cfg)
     assert snap.overall is H.OFFLINE
-    offline_rounds = [probes(t(5 + i), api=UNREACH, ai=UNREACH) for i in range(5)]
+    offline_rounds: list[Observation] = [
+        probes(t(5 + i), api=UNREACH, ai=UNREACH) for i in range(5)
+    ]
     offline_rounds.insert(2, page_failed(t(6.5), network=True))
     state, events = run(offline_rounds, cfg, state)
-    assert events == []  # no false "Claude is down" however long it lasts
+    assert events == ()  # no false "Claude is down" however long it lasts
     assert {v.health for v in snapshot(state, cfg).components} == {H.OPERATIONAL}
     # one success ends it; the counters did not advance while offline, so one DOWN is not "down"
     state, events = step(state, probes(t(20), api=DOWN, ai=UP), cfg)
@@ -508,7 +510,7 @@ def test_offline_with_an_outage_on_record_emits_nothing_and_keeps_it() -> None:
 
 def test_page_unreachable_keeps_stale_official_health() -> None:
     cfg = settings(fail=2, ok=2)
-    obs = [page(t(0), api=H.MAJOR_OUTAGE), probes(t(1)), probes(t(2))]
+    obs: list[Observation] = [page(t(0), api=H.MAJOR_OUTAGE), probes(t(1)), probes(t(2))]
     state, events = run(obs, cfg)
     assert kinds(events) == ["service_down"]
     state, events = run([page_failed(t(3)), page_failed(t(4)), probes(t(5))], cfg, state)
@@ -587,7 +589,7 @@ def test_first_run_announces_current_problems_once() -> None:
 
 def test_first_run_healthy_is_silent() -> None:
     state, events = run([probes(t(0)), probes(t(1)), page(t(2)), Tick(t(3))])
-    assert events == []
+    assert events == ()
     snap = snapshot(state, DEFAULT)
     assert snap.overall is H.OPERATIONAL
     assert snap.description == "All Systems Operational"
@@ -658,7 +660,7 @@ def test_restart_round_trip_emits_nothing_twice(restart_after: int) -> None:
 
 def test_incident_lifecycle() -> None:
     created = t(0)
-    obs = [
+    obs: list[Observation] = [
         page(t(0)),
         page(t(1), incidents=[incident("inc1", "investigating", created=created)]),
         page(t(2), incidents=[incident("inc1", "investigating", created=created)]),
@@ -801,7 +803,7 @@ def test_maintenance_starting_soon_on_first_read_and_not_after_its_end() -> None
     state, events = step(initial_state(), page(t(0), maintenances=[soon, stale]), cfg)
     assert kinds(events) == ["maintenance_soon"]
     _, events = run([Tick(t(1)), Tick(t(40))], cfg, state)
-    assert events == []
+    assert events == ()
 
 
 # ---- watch list and snapshot ----
@@ -810,7 +812,7 @@ def test_maintenance_starting_soon_on_first_read_and_not_after_its_end() -> None
 def test_unwatched_components_are_silent_and_do_not_count() -> None:
     cfg = settings(probes=False, watch=(API_COMPONENT,))
     state, events = run([page(t(0)), page(t(1), ai=H.MAJOR_OUTAGE)], cfg)
-    assert events == []
+    assert events == ()
     snap = snapshot(state, cfg)
     assert snap.overall is H.OPERATIONAL
     assert snap.description == "All watched components are operational"
@@ -825,7 +827,7 @@ def test_unwatched_components_are_silent_and_do_not_count() -> None:
 
 def test_snapshot_fields() -> None:
     cfg = settings(fail=1, ok=1)
-    obs = [
+    obs: list[Observation] = [
         page(t(0), incidents=[incident("i", "monitoring")], description="Minor Service Outage"),
         probes(t(1)),
         page(t(2), api=H.DEGRADED, incidents=[incident("i", "monitoring")]),
@@ -914,7 +916,7 @@ def _garbage() -> list[tuple[str, object]]:
         ("unknown_key", extra),
         ("wrong_type", wrong_type),
         ("missing_field", missing),
-        ("bool_for_int", {**good, "probes": [{**good["probes"][0], "good_streak": True}]}),  # type: ignore[index, dict-item]
+        ("bool_for_int", {**good, "probes": [{**good["probes"][0], "good_streak": True}]}),  # type: ignore[index]
     ]
 
 
