@@ -495,6 +495,64 @@ def test_offline_rule(cfg: Settings, obs: list[Observation], offline: bool) -> N
     assert (snapshot(state, cfg).overall is H.OFFLINE) is offline
 
 
+def _healthy_start() -> list[Observation]:
+    return [page(t(0)), probes(t(0.5)), probes(t(1))]
+
+
+BOTH_UNREACHABLE = [
+    # name, observations after a healthy start, expected "kind:component" list
+    (
+        "probes_notice_a_dropped_network_first",
+        [probes(t(2 + i), UNREACH, UNREACH) for i in range(4)]
+        + [page_failed(t(7), network=True), probes(t(8), UNREACH, UNREACH)],
+        ["went_offline"],
+    ),
+    (
+        "page_answers_so_unreachable_is_real",
+        [
+            probes(t(2), UNREACH, UNREACH),
+            probes(t(3), UNREACH, UNREACH),
+            page(t(3.5)),
+            probes(t(4), UNREACH, UNREACH),
+            probes(t(5), UNREACH, UNREACH),
+        ],
+        [f"service_down:{API_COMPONENT}", f"service_down:{CLAUDE_AI_COMPONENT}"],
+    ),
+    (
+        "page_http_error_also_proves_the_network",
+        [
+            probes(t(2), UNREACH, UNREACH),
+            page_failed(t(2.5)),
+            probes(t(3), UNREACH, UNREACH),
+            probes(t(4), UNREACH, UNREACH),
+        ],
+        [
+            "status_page_unreachable",
+            f"service_down:{API_COMPONENT}",
+            f"service_down:{CLAUDE_AI_COMPONENT}",
+        ],
+    ),
+    (
+        "one_target_unreachable_counts_at_once",
+        [probes(t(2), UNREACH, UP), probes(t(3), UNREACH, UP)],
+        [f"service_down:{API_COMPONENT}"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("obs", "expected"), [c[1:] for c in BOTH_UNREACHABLE], ids=[c[0] for c in BOTH_UNREACHABLE]
+)
+def test_all_probes_unreachable_needs_the_page_to_vouch(
+    obs: list[Observation], expected: list[str]
+) -> None:
+    state, _ = run(_healthy_start())
+    _, events = run(obs, state=state)
+    seen = [f"{e.kind}:{e.component_id}" if isinstance(e, ServiceDown) else e.kind for e in events]
+    assert seen == expected
+    assert all(e.probe_only for e in events if isinstance(e, ServiceDown))
+
+
 def test_offline_with_an_outage_on_record_emits_nothing_and_keeps_it() -> None:
     state, _ = run([page(t(0), api=H.MAJOR_OUTAGE)], NO_PROBES)
     state, events = step(state, page_failed(t(1), network=True), NO_PROBES)
