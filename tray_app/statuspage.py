@@ -49,7 +49,7 @@ from tray_app.models import (
 logger = logging.getLogger(__name__)
 
 SUMMARY_PATH = "/api/v2/summary.json"
-ACTIVE_MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying")
+HTML_MESSAGE = "status page answered HTML, not JSON (captive portal or challenge page?)"
 
 # Unexpected values already warned about, so a poll every minute logs each only once.
 _warned: set[tuple[str, str]] = set()
@@ -98,6 +98,8 @@ class StatusPageClient:
         if result.status_code == 304 and self._last is not None:
             snapshot = dataclasses.replace(self._last, fetched_at=now)
         else:
+            if _is_challenge(result):
+                raise InvalidResponse(HTML_MESSAGE)
             _check_status(result, now)
             doc = _decode_json(result)
             snapshot = parse_summary(doc, now, etag=result.headers.get("etag"))
@@ -116,14 +118,22 @@ def _check_status(result: FetchResult, now: datetime) -> None:
     raise HTTPStatusError(message, status_code=result.status_code, retry_after=retry_after)
 
 
+def _is_html(result: FetchResult) -> bool:
+    if result.content_type in ("text/html", "application/xhtml+xml"):
+        return True
+    return result.body[:512].lstrip().startswith(b"<")
+
+
+def _is_challenge(result: FetchResult) -> bool:
+    """A bot-protection page (Cloudflare's "Just a moment...") in place of the JSON."""
+    if result.headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    return result.status_code == 403 and _is_html(result)
+
+
 def _decode_json(result: FetchResult) -> object:
-    head = result.body[:512].lstrip().lower()
-    if result.content_type in ("text/html", "application/xhtml+xml") or head.startswith(
-        (b"<!doctype", b"<html", b"<")
-    ):
-        raise InvalidResponse(
-            "status page answered HTML, not JSON (captive portal or challenge page?)"
-        )
+    if _is_html(result):
+        raise InvalidResponse(HTML_MESSAGE)
     try:
         return json.loads(result.body)
     except UnicodeDecodeError as exc:
@@ -143,7 +153,7 @@ def parse_summary(doc: object, fetched_at: datetime, etag: str | None = None) ->
     status = _object(root.get("status"), "'status'")
     page_value = root.get("page")
     page: dict[str, Any] = page_value if isinstance(page_value, dict) else {}
-    components = _parse_components(_list(root.get("components"), "'components'"))
+    components = _parse_components(_list(root.get("components"), "'components'", required=True))
     incidents = tuple(
         incident
         for incident in (
@@ -332,8 +342,8 @@ def _object(value: object, where: str) -> dict[str, Any]:
     return value
 
 
-def _list(value: object, where: str) -> list[Any]:
-    if value is None:
+def _list(value: object, where: str, *, required: bool = False) -> list[Any]:
+    if value is None and not required:
         return []
     if not isinstance(value, list):
         raise InvalidResponse(
