@@ -564,3 +564,41 @@ def test_parse_since(text: str, expected: timedelta) -> None:
 def test_parse_since_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="--since"):
         parse_since(text)
+
+
+# ---- read-only access (the CLI) ----
+
+
+def test_readonly_reads_while_the_app_writes(db_path: Path, history: History) -> None:
+    observe(history, 0, 30, OP)
+    with History(db_path, readonly=True) as cli:
+        assert cli.uptime(API, timedelta(hours=1), minutes(30)) == pytest.approx(1.0)
+        observe(history, 30, 40, MAJOR)
+        assert [o.start for o in cli.outages(T0)] == [minutes(30)]
+        with pytest.raises(HistoryError, match="read-only"):
+            cli.record_events([WentOffline(at=T0)])
+
+
+def test_readonly_never_creates_a_file(db_path: Path) -> None:
+    with pytest.raises(HistoryError, match="no history recorded yet"):
+        History(db_path, readonly=True)
+    assert not db_path.exists()
+
+
+def test_readonly_never_moves_a_corrupt_file(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"garbage" * 100)
+    with pytest.raises(HistoryError):
+        History(db_path, readonly=True)
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["history.sqlite3"]
+
+
+def test_second_corruption_in_the_same_second_keeps_both(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    for content in (b"first" * 100, b"second" * 100):
+        db_path.write_bytes(content)
+        with History(db_path, clock=lambda: T0) as h:
+            assert h.notice is not None
+    stamp = "history.sqlite3.corrupt-20260301T120000Z"
+    assert db_path.with_name(stamp).read_bytes() == b"first" * 100
+    assert db_path.with_name(stamp + "-2").read_bytes() == b"second" * 100

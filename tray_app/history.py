@@ -1,6 +1,7 @@
 """History: events, component health transitions and probe latency in SQLite (WAL).
 
-Writes come from the app's one event thread; the CLI reads from another process. One
+Writes come from the app's one event thread; the CLI reads from another process (open it
+with ``readonly=True``: it never creates the file nor moves it aside). One
 ``History`` holds one connection (``check_same_thread=False``) behind a lock, so it may also be
 shared between threads. Every write is its own short transaction: a kill -9 loses at most the
 write in flight and never corrupts the database (WAL + ``synchronous=NORMAL``).
@@ -170,8 +171,10 @@ class History:
         settings: HistorySettings | None = None,
         clock: Callable[[], datetime] = _utc_now,
         busy_timeout: float = 5.0,
+        readonly: bool = False,
     ) -> None:
         self.path = path
+        self.readonly = readonly
         self.settings = settings or HistorySettings()
         self.notice: str | None = None
         self._clock = clock
@@ -187,6 +190,8 @@ class History:
     # ---- opening ----
 
     def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            return self._connect_readonly()
         conn = sqlite3.connect(
             str(self.path),
             timeout=self._busy_timeout,
@@ -217,7 +222,32 @@ class History:
             raise
         return conn
 
+    def _connect_readonly(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise HistoryError(f"no history recorded yet ({self.path} does not exist)")
+        try:
+            conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot open {self.path}: {exc}") from exc
+        try:
+            row = conn.execute("SELECT version FROM schema_version").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise HistoryError(f"cannot read {self.path}: {exc}") from exc
+        if row is None or row[0] > SCHEMA_VERSION:
+            conn.close()
+            raise HistoryError(f"{self.path.name} has an unknown schema ({row})")
+        return conn
+
     def _open_or_recover(self) -> sqlite3.Connection:
+        if self.readonly:  # the CLI: never create, never move the app's database aside
+            return self._connect()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -242,6 +272,10 @@ class History:
     def _move_aside(self) -> Path:
         stamp = self._clock().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
         try:
             self.path.replace(aside)
             # A stale WAL must never be replayed into the fresh database.
@@ -265,6 +299,8 @@ class History:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise HistoryError("this History was opened read-only")
         with self._lock:
             try:
                 with _transaction(self._conn):
