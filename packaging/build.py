@@ -46,10 +46,10 @@ ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 
 def project_version(root: Path = ROOT) -> str:
     text = (root / "pyproject.toml").read_text(encoding="utf-8")
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
+    else:
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     version = tomllib.loads(text)["project"]["version"]
     if not isinstance(version, str):
         raise SystemExit("pyproject.toml: project.version is not a string")
@@ -146,7 +146,8 @@ def run_pyinstaller(plan: Plan) -> None:
         import PyInstaller  # noqa: F401
     except ModuleNotFoundError:
         raise SystemExit(
-            'PyInstaller is not installed here: pip install -e ".[build]" (or pip install pyinstaller)'
+            'PyInstaller is not installed here: pip install -e ".[build]" '
+            "(or pip install pyinstaller)"
         ) from None
     print("+", " ".join(plan.pyinstaller), flush=True)
     subprocess.run(plan.pyinstaller, cwd=ROOT, check=True)
