@@ -8,6 +8,7 @@ Windows: plyer, then the tray. macOS: ``osascript``, then the tray.
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import shutil
 import subprocess
@@ -138,6 +139,8 @@ class DBusBackend:
             "desktop-entry": ("s", APP_NAME),
         }
         body = n.body if "body" in self._caps else ""
+        if "body-markup" in self._caps:  # the server reads <, > and & as markup
+            body = html.escape(body, quote=False)
         msg = new_method_call(
             target,
             "Notify",
