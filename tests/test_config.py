@@ -19,6 +19,7 @@ from tray_app.config import (
     Settings,
     StatusPageSettings,
     WatchSettings,
+    config_file_error,
     config_show,
     default_config_text,
     is_loopback_url,
@@ -546,3 +547,31 @@ def test_update_keeps_file_mode(tmp_path: Path) -> None:
     os.chmod(path, 0o600)
     update_config(path, {"autostart": True})
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"autostart = true\n", None),
+        (b"\xef\xbb\xbfautostart = true\n", None),
+        (b"autostart = 1\n", "autostart: must be true or false, got 1"),
+        (b"x = \n", "config.toml line 1: "),
+    ],
+    ids=["ok", "bom", "invalid", "syntax"],
+)
+def test_config_file_error(tmp_path: Path, content: bytes, expected: str | None) -> None:
+    path = _own_dir(tmp_path) / "config.toml"
+    path.write_bytes(content)
+    error = config_file_error(path)
+    if expected is None:
+        assert error is None
+    else:
+        assert error is not None and error.startswith(expected)
+    assert path.read_bytes() == content
+
+
+def test_config_file_error_never_creates(tmp_path: Path) -> None:
+    path = _own_dir(tmp_path) / "config.toml"
+    error = config_file_error(path)
+    assert error is not None and "cannot read" in error
+    assert not path.exists()

@@ -31,7 +31,7 @@ from tray_app.history import (
     report_to_json,
     report_to_text,
 )
-from tray_app.models import Health, ProbeOutcome, ProbeResult
+from tray_app.models import ComponentView, Health, MonitorSnapshot, ProbeOutcome, ProbeResult
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 REPO = Path(__file__).resolve().parent.parent
@@ -602,3 +602,26 @@ def test_second_corruption_in_the_same_second_keeps_both(db_path: Path) -> None:
     stamp = "history.sqlite3.corrupt-20260301T120000Z"
     assert db_path.with_name(stamp).read_bytes() == b"first" * 100
     assert db_path.with_name(stamp + "-2").read_bytes() == b"second" * 100
+
+
+def test_record_snapshot(history: History) -> None:
+    probe_result = probe(minutes(1), 80.0, ProbeOutcome.UP)
+    views = (
+        ComponentView(API, "Claude API", MAJOR, official=OP, probe=MAJOR, since=None),
+        ComponentView("rwppv331jlwc", "claude.ai", OP, official=OP, probe=None, since=None),
+    )
+    for minute in (0, 1, 2):
+        history.record_snapshot(
+            MonitorSnapshot(
+                overall=MAJOR,
+                description="",
+                components=views,
+                probes=(probe_result,),
+                last_checked=minutes(minute),
+            )
+        )
+    (outage,) = history.outages(T0)
+    assert outage == Outage(API, "Claude API", T0, None, MAJOR, True)
+    assert history.uptime("rwppv331jlwc", timedelta(hours=1), minutes(2)) == pytest.approx(1.0)
+    (sample,) = history.latency("api", T0)
+    assert sample.samples == 3

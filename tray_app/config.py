@@ -602,6 +602,18 @@ def load_config(path: Path) -> LoadedConfig:
     return LoadedConfig(settings, path, None, False)
 
 
+def config_file_error(path: Path) -> str | None:
+    """For ``config validate``: None if the file at ``path`` is valid, else one line.
+
+    Unlike ``load_config`` this never creates the file.
+    """
+    try:
+        parse_config(_read_text(path))
+    except ConfigError as exc:
+        return _describe(path, exc)
+    return None
+
+
 def _schema_check(dotted: str) -> list[str]:
     parts = dotted.split(".")
     if len(parts) == 1:
@@ -778,6 +790,7 @@ __all__ = [
     "Settings",
     "StatusPageSettings",
     "WatchSettings",
+    "config_file_error",
     "config_show",
     "default_config_text",
     "is_loopback_url",

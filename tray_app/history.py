@@ -37,7 +37,7 @@ from typing import Any
 from tray_app.config import HistorySettings
 from tray_app.errors import HistoryError
 from tray_app.events import Event, event_to_dict
-from tray_app.models import Health, ProbeResult
+from tray_app.models import Health, MonitorSnapshot, ProbeResult
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +416,17 @@ class History:
         self._last[component_id] = _Transition(
             cursor.lastrowid or 0, component_id, name, at, at, health, official, probe_only
         )
+
+    def record_snapshot(self, snapshot: MonitorSnapshot) -> None:
+        """Everything the app records per step: each component's health, and the probes.
+
+        Convenience for the app's history sink; same rules as the two calls it makes.
+        """
+        at = snapshot.last_checked or self._clock()
+        for c in snapshot.components:
+            self.record_component_health(at, c.id, c.name, c.health, c.official, c.probe_only)
+        if snapshot.probes:
+            self.record_probes(snapshot.probes)
 
     def record_probes(self, results: Iterable[ProbeResult]) -> None:
         """Fold probe results into one row per target per ``latency_sample_seconds`` window."""
