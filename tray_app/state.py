@@ -51,14 +51,17 @@ Overall
     page's own when the page is fine and all components are watched, else a plain phrase; a
     problem seen only by our probes is always named.
 
-Service events (watched components only, exactly once per real change)
+Service events (exactly once per real change)
     ServiceDown when a component enters partial or major outage, or moves between the two.
     ServiceDegraded when it enters degraded from a better state (operational, maintenance, or
     never seen). ServiceRecovered when it is operational again after a problem (``down_for``
     from the start of the problem; None when the start was before we first saw it).
     Maintenance is not a problem, and an outage that passes through maintenance still ends
     with one ServiceRecovered. Unknown is a gap, never a change: going to or from unknown emits
-    nothing; changes are judged against the last known health.
+    nothing; changes are judged against the last known health. Service events cover every
+    component except groups (their children speak for them) unless a group is named in
+    ``watch.components``; the watch list itself is applied by the sinks (alerts), so history
+    stays complete. Incident and maintenance events likewise cover the whole page.
 
 Incident events (only from an actual page read)
     IncidentOpened for a new unresolved incident; IncidentUpdated when the latest update id or
@@ -458,6 +461,11 @@ def is_watched(track: ComponentTrack, settings: Settings) -> bool:
     return not track.is_group
 
 
+def announces(track: ComponentTrack, settings: Settings) -> bool:
+    """Service events cover every component but groups (their children speak for them)."""
+    return not track.is_group or track.id in settings.watch.components
+
+
 def _recompute_components(
     state: MonitorState, settings: Settings, now: datetime, *, offline: bool
 ) -> tuple[MonitorState, list[Event]]:
@@ -484,7 +492,7 @@ def _judge(
     previous = prior or Health.UNKNOWN
     probe_only = probe is not None and probe.is_problem and probe.rank > track.official.rank
     event: Event | None = None
-    if is_watched(track, settings):
+    if announces(track, settings):
         if new.is_down and new is not prior:
             event = ServiceDown(
                 at=now,
@@ -869,6 +877,7 @@ __all__ = [
     "ProbeTrack",
     "ProbesObserved",
     "Tick",
+    "announces",
     "initial_state",
     "is_watched",
     "observation_time",
