@@ -901,6 +901,7 @@ def test_snapshot_fields() -> None:
     assert snap.page_url == "https://status.claude.com"
     assert [i.id for i in snap.incidents] == ["i"]
     assert [p.target for p in snap.probes] == ["api", "claude_ai"]
+    assert snapshot(state, NO_PROBES).probes == ()
     views = {v.id: v for v in snap.components}
     assert views[API_COMPONENT].since == t(2)
     assert views[CLAUDE_AI_COMPONENT].since == t(0)

@@ -706,7 +706,7 @@ def snapshot(
         components=views,
         incidents=page.incidents if page else (),
         maintenances=page.maintenances if page else (),
-        probes=state.latest_probes,
+        probes=state.latest_probes if settings.probes.enabled else (),
         page_url=page.page_url if page else settings.status_page.url,
         page_error=state.page_failure.message if state.page_failure else None,
         last_checked=state.last_checked,
