@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import socket
 import ssl
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -287,3 +289,25 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
 )
 def test_format_size(size: int, text: str) -> None:
     assert format_size(size) == text
+
+
+def test_statusserver_runs_as_a_module(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.statusserver", "--port", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        with build_client(5.0) as client:
+            result = fetch(client, url + "/api/v2/summary.json")
+        assert result.status_code == 200 and b'"Claude"' in result.body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -16,7 +16,11 @@ It is strict about shape: the document must be an object with a ``status`` objec
 it means the configured URL is not a status page base URL, and a partial parse would silently
 lose the overall indicator and every incident.
 
-``StatusPageClient.fetch`` does the I/O: a conditional GET of ``<base_url>/api/v2/summary.json``.
+``StatusPageClient.fetch`` does the I/O: a conditional GET of ``<base_url>/api/v2/summary.json``
+(If-None-Match with the last ETag; a 304 gives the last snapshot with a fresh ``fetched_at``).
+A challenge page (``cf-mitigated: challenge``, or 403 HTML) or any HTML body is InvalidResponse;
+other non-200 answers are HTTPStatusError carrying ``retry_after`` when the server sent one.
+Transport failures arrive already translated by tray_app.http.
 """
 
 from __future__ import annotations
