@@ -291,7 +291,7 @@ def test_format_size(size: int, text: str) -> None:
     assert format_size(size) == text
 
 
-def test_statusserver_runs_as_a_module(tmp_path: Path) -> None:
+def test_statusserver_runs_as_a_module() -> None:
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.statusserver", "--port", "0"],
