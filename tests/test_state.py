@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 
@@ -993,3 +994,48 @@ def test_events_are_json_ready() -> None:
         json.dumps(event_to_dict(event))
     assert any(isinstance(e, StatusPageReachable) for e in events)
     assert not any(isinstance(e, MaintenanceStarted | MaintenanceEnded) for e in events)
+
+
+# ---- a seeded random walk: invariants over many mixed observations ----
+
+
+def _random_observation(rng: random.Random, at: datetime) -> Observation:
+    healths = [H.OPERATIONAL] * 4 + [H.DEGRADED, H.PARTIAL_OUTAGE, H.MAJOR_OUTAGE, H.MAINTENANCE]
+    outcomes = [UP] * 4 + [DOWN, UNREACH, ProbeOutcome.TIMEOUT]
+    roll = rng.random()
+    if roll < 0.35:
+        statuses = ["investigating", "identified", "monitoring", "resolved"]
+        incidents = [
+            incident(f"i{n}", rng.choice(statuses)) for n in range(3) if rng.random() < 0.4
+        ]
+        m_status = rng.choice(["scheduled", "in_progress", "verifying", "completed", None])
+        maints = [maintenance("m", m_status, T0 + timedelta(hours=2))] if m_status else []
+        return page(
+            at,
+            api=rng.choice(healths),
+            ai=rng.choice([*healths, None]),
+            incidents=incidents,
+            maintenances=maints,
+        )
+    if roll < 0.5:
+        return page_failed(at, network=rng.random() < 0.5)
+    if roll < 0.9:
+        return probes(at, api=rng.choice(outcomes), ai=rng.choice([*outcomes, None]))
+    return Tick(at)
+
+
+@pytest.mark.parametrize("seed", range(4), ids=lambda s: f"seed{s}")
+def test_random_walk_invariants(seed: int) -> None:
+    rng = random.Random(seed)
+    state = initial_state()
+    for i in range(300):
+        obs = _random_observation(rng, t(i))
+        state, events = step(state, obs, DEFAULT)
+        assert roundtrip(state) == state
+        if state.offline:
+            assert not any(e.kind.startswith("service_") for e in events)
+        assert (snapshot(state, DEFAULT).overall is H.OFFLINE) is state.offline
+        assert len(state.incidents) <= 3 and len(state.maintenances) <= 1
+        if not isinstance(obs, ProbesObserved):  # hysteresis makes probe rounds cumulative
+            again, repeated = step(state, obs, DEFAULT)
+            assert repeated == () and again == state  # the same news twice is no news
