@@ -625,3 +625,21 @@ def test_record_snapshot(history: History) -> None:
     assert history.uptime("rwppv331jlwc", timedelta(hours=1), minutes(2)) == pytest.approx(1.0)
     (sample,) = history.latency("api", T0)
     assert sample.samples == 3
+
+
+def test_failed_write_does_not_desync_transitions(history: History, db_path: Path) -> None:
+    history.record_component_health(T0, API, "Claude API", OP, OP, False)
+    conn: sqlite3.Connection = history._conn
+    conn.execute(
+        "CREATE TRIGGER no_insert BEFORE INSERT ON component_health BEGIN "
+        "SELECT RAISE(ABORT, 'disk trouble'); END"
+    )
+    with pytest.raises(HistoryError, match="disk trouble"):
+        history.record_component_health(minutes(1), API, "Claude API", MAJOR, MAJOR, False)
+    conn.execute("DROP TRIGGER no_insert")
+    # the change that failed to be stored is still recognised as a change
+    assert history.record_component_health(minutes(2), API, "Claude API", MAJOR, MAJOR, False)
+    assert rows(db_path, "SELECT health FROM component_health ORDER BY id") == [
+        ("operational",),
+        ("major_outage",),
+    ]

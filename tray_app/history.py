@@ -306,6 +306,7 @@ class History:
                 with _transaction(self._conn):
                     yield self._conn
             except sqlite3.Error as exc:
+                self._last.clear()  # rolled back: the cached states may be ahead of the file
                 raise HistoryError(f"history write failed: {exc}") from exc
 
     @contextlib.contextmanager
