@@ -279,7 +279,6 @@ def test_thread_sees_an_outage_and_the_recovery_over_real_http(
         prober=sources.prober,
         on_update=on_update,
         store=StateStore(tmp_path / "state.json"),
-        abort=sources.close,
     )
     monitor.start()
     try:
@@ -313,7 +312,6 @@ def test_stop_returns_within_a_second_even_during_a_hung_request(
         page_source=sources.page,
         prober=None,
         on_update=lambda snap, events: None,
-        abort=sources.close,
     )
     monitor.start()
     status_server.wait_for_requests("/api/v2/summary.json", 1)

@@ -112,11 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "api-key":
             return cmd_api_key(args.action)
 
-        from tray_app import app
+        from tray_app.app import run_tray, run_watch
 
         if command == "watch":
-            return app.run_watch(loaded, paths, notify=not args.no_notify)
-        return app.run_tray(loaded, paths)
+            return run_watch(loaded, paths, notify=not args.no_notify)
+        return run_tray(loaded, paths)
     except KeyboardInterrupt:
         return 130
 
@@ -145,7 +145,7 @@ def cmd_statusline(paths: AppPaths) -> int:
 
 
 def cmd_config(paths: AppPaths, action: str) -> int:
-    from tray_app.config import config_show, load_config, parse_config
+    from tray_app.config import config_file_error, config_show, load_config
 
     path = paths.config_file
     if action == "path":
@@ -157,20 +157,12 @@ def cmd_config(paths: AppPaths, action: str) -> int:
             print(f"# config ignored, using defaults: {loaded.error}")
         print(config_show(loaded.settings), end="")
         return 0
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         print(f"{path}: no config file yet; the defaults apply")
         return 0
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: cannot read: {exc}", file=sys.stderr)
-        return 1
-    from tray_app.errors import ConfigError
-
-    try:
-        parse_config(text)
-    except ConfigError as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
+    error = config_file_error(path)
+    if error:
+        print(f"{path}: {error}", file=sys.stderr)
         return 1
     print(f"{path}: OK")
     return 0
@@ -212,14 +204,12 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
         print(f"{APP_NAME}: --since: {exc}", file=sys.stderr)
         return 2
     try:
-        history = History(paths.history_db)
-        now = datetime.now(timezone.utc)
-        report = history.report(now - window, now)
+        with History(paths.history_db, readonly=True) as history:
+            now = datetime.now(timezone.utc)
+            report = history.report(now - window, now)
     except HistoryError as exc:
         print(f"{APP_NAME}: history: {exc}", file=sys.stderr)
         return 1
-    if history.notice:
-        print(f"{APP_NAME}: {history.notice}", file=sys.stderr)
     if json_out:
         print(report_to_json(report))
     elif csv_out:
@@ -251,8 +241,12 @@ def cmd_api_key(action: str) -> int:
     from tray_app import secrets
 
     if action == "status":
-        source = secrets.api_key_source()
-        print(f"API key: {source}" if source else "API key: none (the API probe runs without one)")
+        if os.environ.get(secrets.ENV_VAR, "").strip():
+            print(f"API key: from the {secrets.ENV_VAR} environment variable")
+        elif secrets.get_api_key():
+            print("API key: in the OS keyring")
+        else:
+            print("API key: none (the API probe checks the front door without one)")
         return 0
     try:
         if action == "delete":

@@ -89,7 +89,6 @@ class ProbeSettings:
 
 @dataclass(frozen=True)
 class BackoffSettings:
-    initial: float = 5.0
     maximum: float = 600.0
     jitter: float = 0.2  # +/- fraction
 
@@ -364,7 +363,6 @@ _RULES: dict[type[Any], dict[str, _Check]] = {
         "success_threshold": _integer(1),
     },
     BackoffSettings: {
-        "initial": _SECONDS,
         "maximum": _SECONDS,
         "jitter": _fraction,
     },
@@ -494,10 +492,10 @@ def _cross_check(settings: Settings) -> None:
             probes.interval,
         )
     backoff = settings.backoff
-    if backoff.maximum < backoff.initial:
+    if backoff.maximum < settings.status_page.interval:
         raise _bad(
             "backoff.maximum",
-            f"must be >= backoff.initial ({backoff.initial:g})",
+            f"must be >= status_page.interval ({settings.status_page.interval:g})",
             backoff.maximum,
         )
 

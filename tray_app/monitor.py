@@ -12,14 +12,14 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from tray_app import state as engine
 from tray_app.clock import Clock, SystemClock
 from tray_app.config import Settings
 from tray_app.errors import HTTPStatusError, NetworkError, SourceError
 from tray_app.events import Event
-from tray_app.models import MonitorSnapshot, PageFailure, PageSnapshot, ProbeResult
+from tray_app.models import MonitorSnapshot, PageFailure, PageSnapshot, ProbeOutcome, ProbeResult
 from tray_app.schedule import Schedule, woke_from_sleep
 from tray_app.store import StateStore
 
@@ -28,6 +28,15 @@ log = logging.getLogger(__name__)
 PAGE, PROBES, TICK = "page", "probes", "tick"
 TICK_INTERVAL = 60.0  # time-driven events (maintenance starting soon) and quiet-hours summaries
 MAX_SLEEP = 5.0  # wake at least this often to notice a jump of the wall clock (sleep/resume)
+
+IO_POLL = 0.1  # how often a wait for I/O looks at the stop flag
+
+_T = TypeVar("_T")
+
+
+class _Stopped(Exception):
+    """Raised on the monitor thread when stop() was called during I/O."""
+
 
 UpdateCallback = Callable[[MonitorSnapshot, tuple[Event, ...]], None]
 
@@ -50,7 +59,6 @@ class Monitor:
         on_update: UpdateCallback,
         clock: Clock | None = None,
         store: StateStore | None = None,
-        abort: Callable[[], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._settings = settings
@@ -59,12 +67,13 @@ class Monitor:
         self._on_update = on_update
         self._clock = clock or SystemClock()
         self._store = store
-        self._abort = abort
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._check_now = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pending_settings: Settings | None = None
+        self._probes_unreachable = False
         self.notice: str | None = None
 
         self._state = engine.initial_state()
@@ -107,23 +116,38 @@ class Monitor:
         self._check_now.set()
         self._wake.set()
 
+    def update_settings(self, settings: Settings) -> None:
+        """New settings (watch list, notifications...) from the tray; applied on the monitor thread.
+
+        Intervals and sources stay as they were started; they change on the next launch.
+        """
+        with self._lock:
+            self._pending_settings = settings
+        self._wake.set()
+
     def stop(self, timeout: float = 1.0) -> bool:
-        """Stop the thread; True if it ended within ``timeout``. An in-flight request is aborted."""
+        """Stop the thread; True if it ended within ``timeout``.
+
+        A request in flight is left to finish on its own (daemon) I/O thread, bounded by its
+        timeout; the caller closes the HTTP client afterwards.
+        """
         self._stopping.set()
         self._wake.set()
         thread = self._thread
         if thread is None or thread is threading.current_thread():
             return True
-        thread.join(timeout / 2)
-        if thread.is_alive() and self._abort is not None:
-            self._abort()  # closes the HTTP client, so a hung read returns now
-        thread.join(timeout / 2)
+        thread.join(timeout)
         return not thread.is_alive()
 
     # ---- one turn of the loop (also used directly by tests) ----
 
     def run_pending(self) -> list[str]:
         """Run every job that is due now; return their names."""
+        with self._lock:
+            pending, self._pending_settings = self._pending_settings, None
+        if pending is not None:
+            self._settings = pending
+            self._publish(())
         mono, wall = self._clock.monotonic(), self._clock.now()
         wall_delta = (wall - self._last_wall).total_seconds()
         if woke_from_sleep(wall_delta, mono - self._last_mono):
@@ -157,20 +181,56 @@ class Monitor:
         log.info("monitor stopped")
 
     def _run_job(self, name: str) -> None:
-        if name == PAGE:
-            obs, ok, retry_after = self._poll_page()
-        elif name == PROBES:
-            assert self._prober is not None
-            obs = engine.ProbesObserved(self._prober.run(), self._clock.now())
-            ok, retry_after = True, None
-        else:
-            obs, ok, retry_after = engine.Tick(self._clock.now()), True, None
-        if self._stopping.is_set():
+        try:
+            if name == PAGE:
+                obs, ok, retry_after = self._interruptible(self._poll_page)
+            elif name == PROBES:
+                prober = self._prober
+                assert prober is not None
+                results = self._interruptible(prober.run)
+                obs, ok, retry_after = engine.ProbesObserved(results, self._clock.now()), True, None
+                self._confirm_network(results)
+            else:
+                obs, ok, retry_after = engine.Tick(self._clock.now()), True, None
+        except _Stopped:
             return
         delay = self._schedule.done(name, self._clock.monotonic(), ok=ok, retry_after=retry_after)
         if not ok:
             log.debug("%s: next attempt in %.0f s", name, delay)
         self._apply(obs)
+
+    def _interruptible(self, work: Callable[[], _T]) -> _T:
+        """Run blocking I/O on a helper thread so that stop() never waits for a hung request."""
+        outcome: list[tuple[bool, Any]] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome.append((True, work()))
+            except BaseException as exc:  # handed back to the monitor thread below
+                outcome.append((False, exc))
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="monitor-io", daemon=True).start()
+        while not done.wait(IO_POLL):
+            if self._stopping.is_set():
+                raise _Stopped
+        if self._stopping.is_set():
+            raise _Stopped
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return cast(_T, value)
+
+    def _confirm_network(self, results: tuple[ProbeResult, ...]) -> None:
+        """When every probe just became unreachable, or reachable again, read the page now rather
+        than at its next (possibly backed-off) turn: the two together tell "your network is
+        offline" from "Claude is down", and "back online" should not wait for a backoff."""
+        unreachable = bool(results) and all(r.outcome is ProbeOutcome.UNREACHABLE for r in results)
+        if unreachable != self._probes_unreachable:
+            self._schedule.make_due(PAGE, self._clock.monotonic())
+        self._probes_unreachable = unreachable
 
     def _poll_page(self) -> tuple[engine.Observation, bool, float | None]:
         try:
@@ -190,11 +250,14 @@ class Monitor:
 
     def _apply(self, obs: engine.Observation) -> None:
         self._state, events = engine.step(self._state, obs, self._settings)
+        for event in events:
+            log.info("event %s: %s", event.kind, event.key)
+        self._publish(events)
+
+    def _publish(self, events: tuple[Event, ...]) -> None:
         snapshot = self._make_snapshot()
         with self._lock:
             self._snapshot = snapshot
-        for event in events:
-            log.info("event %s: %s", event.kind, event.key)
         if self._store is not None:
             try:
                 self._store.save(engine.state_to_dict(self._state), snapshot)

@@ -31,6 +31,15 @@ class AppPaths:
         return self.state_dir / "state.json"
 
     @property
+    def alerts_file(self) -> Path:
+        """What the notifier has already said (dedupe across restarts), and held alerts."""
+        return self.state_dir / "alerts.json"
+
+    @property
+    def prefs_file(self) -> Path:
+        return self.state_dir / "prefs.json"
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / f"{APP_NAME}.log"
 

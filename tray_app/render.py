@@ -243,9 +243,8 @@ def describe_event(event: Event) -> str:
         return "ONLINE back online"
     if isinstance(event, StatusPageUnreachable):
         return f"STATUS PAGE unreachable{': ' + event.detail if event.detail else ''}"
-    if isinstance(event, StatusPageReachable):
-        return "STATUS PAGE reachable again"
-    return event.kind
+    assert isinstance(event, StatusPageReachable)
+    return "STATUS PAGE reachable again"
 
 
 __all__ = [

@@ -74,6 +74,11 @@ class Schedule:
         job.next_due = mono + delay
         return delay
 
+    def make_due(self, name: str, mono: float) -> None:
+        """Run ``name`` at its earliest (now), keeping its backoff count."""
+        job = self._jobs[name]
+        job.next_due = min(job.next_due, mono)
+
     def run_all_now(self, mono: float) -> None:
         """Check now / woke from sleep: everything is due at once; backoff is forgotten."""
         for job in self._jobs.values():

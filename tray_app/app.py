@@ -1,0 +1,426 @@
+"""Composition root: builds the sources, the monitor and the sinks, and runs the tray or the
+headless watch mode. Nothing else wires objects together.
+
+Threads: the tray's loop owns the main thread; the monitor polls on its own thread; one
+dispatcher thread feeds the sinks (history, tray, notifications, hooks, printer). The tray is
+reached only through ``TrayUI.show()``, its one hand-off to the UI thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from tray_app import APP_NAME, APP_TITLE
+from tray_app.alerts import AlertPolicy, AlertPrefs, Notification, Urgency
+from tray_app.config import LoadedConfig, Settings, update_config
+from tray_app.dispatch import Dispatcher, Sink
+from tray_app.errors import HistoryError, TrayAppError
+from tray_app.events import Event
+from tray_app.history import History
+from tray_app.hooks import HookRunner
+from tray_app.models import MonitorSnapshot
+from tray_app.monitor import Monitor
+from tray_app.notify import MenuLineBackend, Notifier, default_backends
+from tray_app.paths import AppPaths
+from tray_app.prefs import Prefs, load_prefs, save_prefs
+from tray_app.render import format_event, headline
+from tray_app.sources import build_sources
+from tray_app.store import StateStore, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY = timedelta(hours=24)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Runtime:
+    """Everything that runs in the background, in tray mode and in watch mode alike."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        paths: AppPaths,
+        *,
+        notify: bool,
+        record: bool = True,
+        tray_notify: Callable[[str, str], bool] | None = None,
+        printer: Callable[[str], None] | None = None,
+    ) -> None:
+        paths.ensure()
+        self.paths = paths
+        self.settings = loaded.settings
+        self.prefs = load_prefs(paths.prefs_file)
+        self.notices: list[str] = [n for n in (loaded.error,) if n]
+        self._settings_lock = threading.Lock()
+        self._on_snapshot: Callable[[MonitorSnapshot], None] | None = None
+        self._printer = printer
+        self._last_prune: datetime | None = None
+
+        self.sources = build_sources(self.settings)
+        self.history: History | None = None
+        if record:
+            try:
+                self.history = History(paths.history_db, settings=self.settings.history)
+                if self.history.notice:
+                    self.notices.append(self.history.notice)
+            except HistoryError as exc:
+                self.notices.append(f"history is off: {exc}")
+
+        self.menu_line = MenuLineBackend()
+        self.notifier: Notifier | None = None
+        self.policy: AlertPolicy | None = None
+        if notify:
+            icon_path = self._write_notification_icon()
+            self.notifier = Notifier(
+                default_backends(tray_notify=tray_notify, icon_path=icon_path, menu=self.menu_line)
+            )
+            self.policy = AlertPolicy.from_dict(
+                self.settings.notifications, self.settings.watch, _read_json(paths.alerts_file)
+            )
+        self.hooks = HookRunner(self.settings.hooks) if self.settings.hooks else None
+
+        sinks: list[tuple[str, Sink]] = []
+        if self.history is not None:
+            sinks.append(("history", self._history_sink))
+        sinks.append(("snapshot", self._snapshot_sink))
+        if printer is not None:
+            sinks.append(("printer", self._printer_sink))
+        if self.policy is not None:
+            sinks.append(("notifications", self._notify_sink))
+        if self.hooks is not None:
+            sinks.append(("hooks", self._hooks_sink))
+        self.dispatcher = Dispatcher(sinks)
+        self.monitor = Monitor(
+            self.settings,
+            page_source=self.sources.page,
+            prober=self.sources.prober,
+            on_update=self.dispatcher.submit,
+            store=StateStore(paths.state_file) if record else None,
+        )
+        if self.monitor.notice:
+            self.notices.append(self.monitor.notice)
+
+    # ---- lifecycle ----
+
+    def start(self, on_snapshot: Callable[[MonitorSnapshot], None] | None = None) -> None:
+        self._on_snapshot = on_snapshot
+        for notice in self.notices:
+            log.warning("%s", notice)
+        self.dispatcher.start()
+        self.monitor.start()
+        if self.notifier is not None and self.notices:
+            self.notifier.send(
+                Notification(
+                    title=f"{APP_TITLE}: check your settings"[:64],
+                    body="; ".join(self.notices)[:256],
+                    urgency=Urgency.NORMAL,
+                    url=None,
+                    keys=(),
+                )
+            )
+
+    def stop(self) -> None:
+        if not self.monitor.stop(timeout=1.0):
+            log.warning("monitor thread did not stop within 1 s")
+        self.dispatcher.stop(timeout=1.0)
+        self.sources.close()
+        if self.hooks is not None:
+            self.hooks.close(timeout=1.0)
+        if self.notifier is not None:
+            self.notifier.close()
+        if self.history is not None:
+            self.history.close()
+
+    # ---- user actions (called from the tray; they must not block) ----
+
+    def snooze(self, duration: timedelta | None) -> None:
+        until = None if duration is None else _utcnow() + duration
+        self.prefs = dataclasses.replace(self.prefs, snoozed_until=until)
+        self._save_prefs()
+        self._republish()
+
+    def change_settings(self, changes: dict[str, object]) -> None:
+        """Write ``changes`` (dotted keys) to the config file, keeping the user's comments."""
+
+        def work() -> None:
+            try:
+                settings = update_config(self.paths.config_file, changes)
+            except (TrayAppError, OSError) as exc:
+                log.error("settings not saved: %s", exc)
+                self.menu_line.send(
+                    Notification("Settings not saved", str(exc)[:256], Urgency.NORMAL, None, ())
+                )
+                self._republish()
+                return
+            self.apply_settings(settings)
+
+        threading.Thread(target=work, name="save-settings", daemon=True).start()
+
+    def apply_settings(self, settings: Settings) -> None:
+        with self._settings_lock:
+            self.settings = settings
+            if self.policy is not None:
+                self.policy.settings = settings.notifications
+                self.policy.watch = settings.watch
+        self.monitor.update_settings(settings)
+
+    # ---- sinks (run on the dispatcher thread) ----
+
+    def _history_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
+        assert self.history is not None
+        try:
+            self.history.record_events(events)
+            self.history.record_snapshot(snapshot)
+            now = _utcnow()
+            if self._last_prune is None or now - self._last_prune > PRUNE_EVERY:
+                self.history.prune(now, self.settings.history.retention_days)
+                self._last_prune = now
+        except HistoryError as exc:
+            log.error("history not recorded: %s", exc)
+
+    def _snapshot_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
+        if self._on_snapshot is not None:
+            self._on_snapshot(snapshot)
+
+    def _printer_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
+        assert self._printer is not None
+        for event in events:
+            self._printer(format_event(event))
+
+    def _notify_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
+        assert self.policy is not None and self.notifier is not None
+        with self._settings_lock:
+            _, notifications = self.policy.decide(
+                events, snapshot, _utcnow(), AlertPrefs(snoozed_until=self.prefs.snoozed_until)
+            )
+        for n in notifications:
+            delivered = self.notifier.send(n)
+            log.info("notification %r via %s", n.title, delivered or "nothing")
+        if events or notifications:
+            try:
+                write_json_atomic(self.paths.alerts_file, self.policy.to_dict())
+            except OSError as exc:
+                log.error("could not save notification state: %s", exc)
+
+    def _hooks_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
+        assert self.hooks is not None
+        if events:
+            self.hooks.run(events)
+
+    # ---- helpers ----
+
+    def _republish(self) -> None:
+        if self._on_snapshot is not None:
+            self._on_snapshot(self.monitor.snapshot)
+
+    def _save_prefs(self) -> None:
+        try:
+            save_prefs(self.paths.prefs_file, self.prefs)
+        except OSError as exc:
+            log.error("could not save preferences: %s", exc)
+
+    def _write_notification_icon(self) -> Path | None:
+        from tray_app.icons import render_app_icon
+
+        path = self.paths.state_dir / "notification-icon.png"
+        try:
+            if not path.exists():
+                render_app_icon(128).save(path)
+        except OSError as exc:
+            log.warning("no notification icon: %s", exc)
+            return None
+        return path
+
+
+def _read_json(path: Path) -> Any:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def open_path(path: Path) -> None:
+    """Open a file or folder with the desktop's default program, without blocking."""
+    if sys.platform == "win32":
+        os.startfile(path)  # type: ignore[attr-defined]
+        return
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    try:
+        subprocess.Popen(
+            [opener, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        log.error("cannot open %s: %s", path, exc)
+
+
+def open_url(url: str) -> None:
+    threading.Thread(target=webbrowser.open, args=(url,), name="open-url", daemon=True).start()
+
+
+# ---- modes ----
+
+
+def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: str = "") -> int:
+    """Headless foreground mode: print transitions as they happen; Ctrl-C to stop."""
+    from tray_app.instance import SingleInstance
+
+    instance = SingleInstance(paths)
+    owner = instance.acquire()
+    if not owner:
+        print(
+            f"{APP_NAME}: another instance is running; watching without notifications or history",
+            file=sys.stderr,
+        )
+    runtime = Runtime(loaded, paths, notify=notify and owner, record=owner, printer=_print_flush)
+    stop = threading.Event()
+    _on_signals(stop.set)
+    first: list[MonitorSnapshot] = []
+
+    def on_snapshot(snapshot: MonitorSnapshot) -> None:
+        if not first:
+            first.append(snapshot)
+            _print_flush(f"{datetime.now():%H:%M:%S} {headline(snapshot)}")
+
+    if reason:
+        print(f"{APP_NAME}: {reason}; running headless (notifications only)", file=sys.stderr)
+    runtime.start(on_snapshot)
+    if owner:
+        instance.serve(runtime.monitor.check_now)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+        instance.release()
+    return 0
+
+
+def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
+    from tray_app.instance import SingleInstance, ask_running_instance_to_check
+    from tray_app.tray import TrayActions, TrayUI, TrayUnavailable, choose_backend
+
+    instance = SingleInstance(paths)
+    if not instance.acquire():
+        if ask_running_instance_to_check(paths):
+            print(f"{APP_NAME} is already running; asked it to check now.")
+        else:
+            print(f"{APP_NAME} is already running.")
+        return 0
+
+    choice = choose_backend()
+    if choice.backend is None:
+        instance.release()
+        return run_watch(loaded, paths, notify=True, reason=choice.reason)
+
+    holder: dict[str, Any] = {}
+
+    def tray_notify(title: str, body: str) -> bool:
+        ui = holder.get("tray")
+        return bool(ui and ui.notify(title, body))
+
+    runtime = Runtime(loaded, paths, notify=True, tray_notify=tray_notify)
+
+    def set_autostart(enable: bool) -> None:
+        from tray_app.autostart import autostart_for
+
+        try:
+            backend = autostart_for()
+            backend.enable() if enable else backend.disable()
+        except (TrayAppError, OSError) as exc:
+            log.error("start at login: %s", exc)
+            return
+        runtime.change_settings({"autostart": enable})
+
+    def set_watched(component_id: str, watched: bool) -> None:
+        current = list(runtime.settings.watch.components)
+        if not current:  # all watched: start from every component we know
+            current = [c.id for c in runtime.monitor.snapshot.components]
+        if watched and component_id not in current:
+            current.append(component_id)
+        if not watched:
+            current = [c for c in current if c != component_id]
+        known = {c.id for c in runtime.monitor.snapshot.components}
+        runtime.change_settings({"watch.components": [] if set(current) >= known else current})
+
+    actions = TrayActions(
+        check_now=runtime.monitor.check_now,
+        set_watched=set_watched,
+        snooze=runtime.snooze,
+        set_notifications=lambda on: runtime.change_settings({"notifications.enabled": on}),
+        set_autostart=set_autostart,
+        open_url=open_url,
+        open_path=open_path,
+        quit=lambda: holder["tray"].stop(),
+    )
+    try:
+        ui = TrayUI(actions, backend=choice.backend, app_paths=paths)
+    except TrayUnavailable as exc:
+        runtime.stop()
+        instance.release()
+        return run_watch(loaded, paths, notify=True, reason=str(exc))
+    holder["tray"] = ui
+
+    def on_snapshot(snapshot: MonitorSnapshot) -> None:
+        ui.show(snapshot, runtime_menu_prefs(runtime))
+
+    def on_ready() -> None:
+        runtime.start(on_snapshot)
+        instance.serve(runtime.monitor.check_now)
+
+    try:
+        ui.run(on_ready)
+    finally:
+        runtime.stop()
+        instance.release()
+    log.info("bye")
+    return 0
+
+
+def runtime_menu_prefs(runtime: Runtime) -> Any:
+    from tray_app.menu import MenuPrefs
+
+    settings = runtime.settings
+    return MenuPrefs(
+        notifications_enabled=settings.notifications.enabled,
+        snoozed_until=runtime.prefs.snoozed_until,
+        autostart=settings.autostart,
+        watched=settings.watch.components,
+        last_alert=runtime.menu_line.text,
+    )
+
+
+def _print_flush(text: str) -> None:
+    print(text, flush=True)
+
+
+def _on_signals(handler: Callable[[], None]) -> None:
+    def on_signal(signum: int, frame: object) -> None:
+        handler()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+
+__all__ = ["Prefs", "Runtime", "open_path", "open_url", "run_tray", "run_watch"]
