@@ -240,6 +240,7 @@ class TrayUI:
         self._kick_pending = False
         self._stopping = threading.Event()
         self._ready = threading.Event()
+        self._loop_done = threading.Event()
         self._health: tuple[Health, bool] | None = None
         self._menu_specs: tuple[MenuItemSpec, ...] = ()
         if backend == "xorg":
@@ -248,12 +249,17 @@ class TrayUI:
                 "install gir1.2-ayatanaappindicator3-0.1 (or gir1.2-gtk-3.0) for a working menu"
             )
         initial = MonitorSnapshot(Health.UNKNOWN, "starting")
-        self._icon = self._pystray.Icon(
-            APP_NAME,
-            icon=render_icon(Health.UNKNOWN, ICON_SIZE, scale=ICON_SCALE),
-            title=f"{APP_TITLE}: starting…",
-            menu=self._to_pystray(build_menu(initial, MenuPrefs(), _now())),
-        )
+        try:
+            self._icon = self._pystray.Icon(
+                APP_NAME,
+                icon=render_icon(Health.UNKNOWN, ICON_SIZE, scale=ICON_SCALE),
+                title=self._title(f"{APP_TITLE}: starting…"),
+                menu=self._to_pystray(build_menu(initial, MenuPrefs(), _now())),
+            )
+        except Exception as exc:  # Xlib, GLib and ctypes errors from the backend
+            raise TrayUnavailable(
+                f"pystray backend {backend!r} could not make an icon: {exc}"
+            ) from exc
         log.info("tray backend: %s", backend)
 
     # -- thread-safe API --
@@ -274,6 +280,18 @@ class TrayUI:
         self._stopping.set()
         if self._ready.is_set():
             self._icon.stop()
+            if self.backend == "xorg":
+                threading.Thread(target=self._unstick_xorg, name="xorg-stop", daemon=True).start()
+
+    def _unstick_xorg(self) -> None:
+        # Measured under trayer: after a docked xorg icon has been updated from another
+        # thread, pystray's loop can miss its own DestroyNotify and block in next_event()
+        # forever. Shutting the X socket down wakes it (pystray logs the broken pipe).
+        if self._loop_done.wait(1.0):
+            return
+        log.info("xorg tray loop did not end after stop; closing its X connection")
+        with contextlib.suppress(Exception):
+            self._icon._display.display.socket.shutdown(socket.SHUT_RDWR)
 
     def notify(self, title: str, body: str) -> bool:
         """Show ``body`` through the tray backend; False if it cannot (e.g. xorg)."""
@@ -319,6 +337,7 @@ class TrayUI:
             log.debug("ignored an error while the tray shut down: %s", exc)
         finally:
             self._ready.clear()
+            self._loop_done.set()
             log.info("tray loop ended")
 
     # -- UI-thread side --
@@ -363,13 +382,20 @@ class TrayUI:
                 snapshot.overall, ICON_SIZE, probe_only=snapshot.probe_only, scale=ICON_SCALE
             )
             self._health = health
-        title = tooltip_text(snapshot, now)
+        title = self._title(tooltip_text(snapshot, now))
         if title != self._icon.title:
             self._icon.title = title
         specs = build_menu(snapshot, prefs, now)
         if specs != self._menu_specs:
             self._menu_specs = specs
             self._icon.menu = self._to_pystray(specs)  # the setter calls update_menu()
+
+    def _title(self, text: str) -> str:
+        if self.backend != "xorg":
+            return text
+        # xorg sets WM_NAME as a latin-1 STRING and raises on anything else
+        plain = text.replace("…", "...").replace("—", "-")
+        return plain.encode("latin-1", "replace").decode("latin-1")
 
     def _to_pystray(self, specs: tuple[MenuItemSpec, ...]) -> Any:
         pystray = self._pystray
