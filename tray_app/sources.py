@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from tray_app.clock import Clock, SystemClock
 from tray_app.config import Settings
 from tray_app.http import build_client
 from tray_app.probes import Prober
@@ -22,7 +23,11 @@ class Sources:
         self.client.close()
 
 
-def build_sources(settings: Settings, *, timeout: float | None = None) -> Sources:
+def build_sources(
+    settings: Settings, *, timeout: float | None = None, clock: Clock | None = None
+) -> Sources:
+    """``clock`` stamps what the sources observe (tests inject one; default: the system clock)."""
+    now = (clock or SystemClock()).now
     page_timeout = min(settings.status_page.timeout, timeout or settings.status_page.timeout)
     probe_timeout = min(settings.probes.timeout, timeout or settings.probes.timeout)
     client = build_client(max(page_timeout, probe_timeout))
@@ -31,6 +36,7 @@ def build_sources(settings: Settings, *, timeout: float | None = None) -> Source
         settings.status_page.url,
         max_bytes=settings.status_page.max_body_bytes,
         timeout=page_timeout,
+        clock=now,
     )
     prober = None
     if settings.probes.enabled and (settings.probes.api or settings.probes.claude_ai):
@@ -39,7 +45,7 @@ def build_sources(settings: Settings, *, timeout: float | None = None) -> Source
             import dataclasses
 
             probe_settings = dataclasses.replace(probe_settings, timeout=probe_timeout)
-        prober = Prober(client, probe_settings)
+        prober = Prober(client, probe_settings, clock=now)
     return Sources(client, page, prober)
 
 
