@@ -1,0 +1,207 @@
+"""The appindicator backend speaks StatusNotifierItem: a fake watcher on a private bus.
+
+A real libayatana-appindicator (through pystray, through TrayUI) runs in a subprocess on its
+own Xvfb display and private session bus. The test plays org.kde.StatusNotifierWatcher with
+jeepney, records RegisterStatusNotifierItem, then reads the item's properties back over D-Bus
+and opens the icon file it advertises to check the colour follows the state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jeepney import (
+    DBusAddress,
+    HeaderFields,
+    MessageType,
+    new_error,
+    new_method_call,
+    new_method_return,
+    new_signal,
+)
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from PIL import Image
+
+from tests.rigs_dbus import private_session_bus
+from tests.rigs_x11 import x_env, xvfb_display
+from tests.test_tray_x11 import DEADLINE, driver_process
+from tray_app.icons import COLOURS
+from tray_app.models import Health
+
+pytestmark = [pytest.mark.dbus, pytest.mark.x11]
+
+WATCHER = "org.kde.StatusNotifierWatcher"
+WATCHER_PATH = "/StatusNotifierWatcher"
+ITEM_IFACE = "org.kde.StatusNotifierItem"
+_INTROSPECTION = """<node>
+ <interface name="org.kde.StatusNotifierWatcher">
+  <method name="RegisterStatusNotifierItem"><arg name="service" type="s" direction="in"/></method>
+  <method name="RegisterStatusNotifierHost"><arg name="service" type="s" direction="in"/></method>
+  <property name="RegisteredStatusNotifierItems" type="as" access="read"/>
+  <property name="IsStatusNotifierHostRegistered" type="b" access="read"/>
+  <property name="ProtocolVersion" type="i" access="read"/>
+  <signal name="StatusNotifierItemRegistered"><arg type="s"/></signal>
+ </interface>
+</node>"""
+
+
+class FakeWatcher:
+    """org.kde.StatusNotifierWatcher that records (sender, argument) of every registration."""
+
+    def __init__(self, address: str) -> None:
+        self.conn: DBusConnection = open_dbus_connection(address)
+        reply = self.conn.send_and_get_reply(message_bus.RequestName(WATCHER, 4), timeout=5)
+        assert reply.body == (1,), f"could not own {WATCHER}: {reply.body}"
+        self.registered: list[tuple[str, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _items(self) -> list[str]:
+        return [f"{sender}{arg}" if arg.startswith("/") else arg for sender, arg in self.registered]
+
+    def _properties(self) -> dict[str, tuple[str, Any]]:
+        return {
+            "RegisteredStatusNotifierItems": ("as", self._items()),
+            "IsStatusNotifierHostRegistered": ("b", True),
+            "ProtocolVersion": ("i", 0),
+        }
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                msg = self.conn.receive(timeout=0.2)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if msg.header.message_type is not MessageType.method_call:
+                continue
+            self._answer(msg)
+
+    def _answer(self, msg: Any) -> None:
+        fields = msg.header.fields
+        member = fields.get(HeaderFields.member)
+        sender = fields.get(HeaderFields.sender, "")
+        if member == "RegisterStatusNotifierItem":
+            (arg,) = msg.body
+            self.registered.append((sender, arg))
+            self.conn.send(new_method_return(msg))
+            emitter = DBusAddress(WATCHER_PATH, interface=WATCHER)
+            self.conn.send(new_signal(emitter, "StatusNotifierItemRegistered", "s", (arg,)))
+        elif member == "RegisterStatusNotifierHost":
+            self.conn.send(new_method_return(msg))
+        elif member == "Get":
+            _iface, name = msg.body
+            self.conn.send(new_method_return(msg, "v", (self._properties()[name],)))
+        elif member == "GetAll":
+            self.conn.send(new_method_return(msg, "a{sv}", (self._properties(),)))
+        elif member == "Introspect":
+            self.conn.send(new_method_return(msg, "s", (_INTROSPECTION,)))
+        else:
+            self.conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.conn.close()
+
+
+@contextmanager
+def fake_watcher(address: str) -> Iterator[FakeWatcher]:
+    watcher = FakeWatcher(address)
+    try:
+        yield watcher
+    finally:
+        watcher.close()
+
+
+def item_property(address: str, bus_name: str, path: str, name: str) -> Any:
+    conn = open_dbus_connection(address)
+    try:
+        item = DBusAddress(path, bus_name=bus_name, interface="org.freedesktop.DBus.Properties")
+        msg = new_method_call(item, "Get", "ss", (ITEM_IFACE, name))
+        reply = conn.send_and_get_reply(msg, timeout=5)
+        return reply.body[0][1]
+    finally:
+        conn.close()
+
+
+def wait_for(check: Any, what: str) -> Any:
+    end = time.monotonic() + DEADLINE
+    last: Any = None
+    while time.monotonic() < end:
+        try:
+            last = check()
+            if last:
+                return last
+        except Exception as exc:  # the item may not be exported yet
+            last = exc
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {DEADLINE:.0f} s (last: {last!r})")
+
+
+def advertised_icon_colour(address: str, bus_name: str, path: str) -> tuple[int, int, int]:
+    theme = item_property(address, bus_name, path, "IconThemePath")
+    name = item_property(address, bus_name, path, "IconName")
+    candidates = [Path(name), *(Path(theme).glob(f"{name}.*") if theme else [])]
+    icon = next(p for p in candidates if p.is_file())
+    with Image.open(icon) as img:
+        rgba = img.convert("RGBA")
+    w, h = rgba.size
+    pixel = rgba.getpixel((w // 5, h // 2))  # left of centre: fill, not glyph
+    assert isinstance(pixel, tuple)
+    return pixel[0], pixel[1], pixel[2]
+
+
+def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path: Path) -> None:
+    with (
+        xvfb_display() as display,
+        private_session_bus() as bus_env,
+        fake_watcher(bus_env["DBUS_SESSION_BUS_ADDRESS"]) as watcher,
+    ):
+        address = bus_env["DBUS_SESSION_BUS_ADDRESS"]
+        with driver_process("appindicator", x_env(display, bus_env), tmp_path) as driver:
+            wait_for(lambda: watcher.registered, "RegisterStatusNotifierItem")
+            sender, arg = watcher.registered[0]
+            path = (
+                arg if arg.startswith("/") else "/org/ayatana/NotificationItem/claude_status_tray"
+            )
+            assert item_property(address, sender, path, "Id") == "claude-status-tray"
+
+            driver.send("show operational")
+            wait_for(
+                lambda: item_property(address, sender, path, "Status") == "Active", "Active status"
+            )
+            wait_for(
+                lambda: (
+                    item_property(address, sender, path, "Title")
+                    == "Claude: all systems operational"
+                ),
+                "title follows the state",
+            )
+            colour = advertised_icon_colour(address, sender, path)
+            assert colour == COLOURS[Health.OPERATIONAL]
+
+            driver.send("show major_outage")
+            wait_for(
+                lambda: str(item_property(address, sender, path, "Title")).startswith(
+                    "Claude API: major outage"
+                ),
+                "title follows the outage",
+            )
+            wait_for(
+                lambda: (
+                    advertised_icon_colour(address, sender, path) == COLOURS[Health.MAJOR_OUTAGE]
+                ),
+                "icon file turns red",
+            )
+            driver.send("stop")
+            driver.expect("EXITED")
