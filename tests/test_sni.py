@@ -170,10 +170,8 @@ def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path:
         address = bus_env["DBUS_SESSION_BUS_ADDRESS"]
         with driver_process("appindicator", x_env(display, bus_env), tmp_path) as driver:
             wait_for(lambda: watcher.registered, "RegisterStatusNotifierItem")
-            sender, arg = watcher.registered[0]
-            path = (
-                arg if arg.startswith("/") else "/org/ayatana/NotificationItem/claude_status_tray"
-            )
+            sender, path = watcher.registered[0]
+            assert path == "/org/ayatana/NotificationItem/claude_status_tray"  # measured
             assert item_property(address, sender, path, "Id") == "claude-status-tray"
 
             driver.send("show operational")
