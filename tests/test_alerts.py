@@ -414,6 +414,36 @@ def test_several_components_failing_in_one_check_make_one_notification() -> None
     assert n.keys == tuple(e.key for e in events)
 
 
+def test_an_outage_and_its_new_incident_in_one_check_make_one_notification() -> None:
+    opened = IncidentOpened(at=T0, incident=incident(components=(API_COMPONENT,)))
+    events = [opened, down(API_COMPONENT)]
+    (n,) = policy().decide(events, snap(api=Health.MAJOR_OUTAGE), T0)[1]
+    assert n.title == "Claude API down"
+    assert n.body.splitlines()[0] == "Claude API: major outage"
+    assert f"{REAL_NAME}: Affected: Claude API" in n.body
+    assert n.url == REAL_SHORTLINK
+    assert n.urgency is Urgency.CRITICAL
+    assert set(n.keys) == {opened.key, events[1].key}
+
+
+def test_a_recovery_and_its_resolved_incident_in_one_check_make_one_notification() -> None:
+    p = policy()
+    p.decide([down(API_COMPONENT)], snap(api=Health.MAJOR_OUTAGE), T0)
+    resolved = IncidentResolved(
+        at=at(30), incident=incident(components=(API_COMPONENT,), status="resolved"),
+        lasted=timedelta(minutes=30),
+    )  # fmt: skip
+    (n,) = p.decide([recovered(API_COMPONENT, 30, down_for=30), resolved], OK_SNAP, at(30))[1]
+    assert n.title == "Claude API is back"
+    assert f"Resolved: {REAL_NAME}" in n.body
+
+
+def test_an_incident_about_another_component_stays_separate() -> None:
+    opened = IncidentOpened(at=T0, incident=incident(components=(CLAUDE_CODE_COMPONENT,)))
+    notes = policy().decide([opened, down(API_COMPONENT)], snap(api=Health.MAJOR_OUTAGE), T0)[1]
+    assert titles(notes) == [REAL_NAME, "Claude API down"]
+
+
 def test_several_recoveries_in_one_check_make_one_notification() -> None:
     events = [recovered(API_COMPONENT, down_for=10), recovered(CLAUDE_AI_COMPONENT)]
     (n,) = policy().decide(events, OK_SNAP, T0)[1]

@@ -310,6 +310,12 @@ class _ServiceItem:
     down_for: timedelta | None = None
 
 
+def _incident_component_ids(incident: Incident) -> tuple[str, ...]:
+    if incident.component_ids:
+        return incident.component_ids
+    return incident.latest_update.affected_component_ids if incident.latest_update else ()
+
+
 class _Run:
     """One decide() call: a working copy of the state plus what to show."""
 
@@ -324,6 +330,8 @@ class _Run:
         self.out: list[Notification] = []
         self.failing: list[_ServiceItem] = []
         self.recovered: list[_ServiceItem] = []
+        # incident notifications of this call, so a service change can carry its incident
+        self.incident_notes: list[tuple[IncidentOpened | IncidentResolved, Notification]] = []
 
     def state(self) -> AlertPolicyState:
         return AlertPolicyState(
@@ -400,9 +408,11 @@ class AlertPolicy:
             if run.mark_seen(event.key):
                 self._consider(run, event, now)
         if run.failing:
-            run.out.append(self._service_notification(run.failing, snapshot, failing=True))
+            service = self._service_notification(run.failing, snapshot, failing=True)
+            run.out.append(self._fold_incidents(run, service, run.failing, IncidentOpened))
         if run.recovered:
-            run.out.append(self._service_notification(run.recovered, snapshot, failing=False))
+            service = self._service_notification(run.recovered, snapshot, failing=False)
+            run.out.append(self._fold_incidents(run, service, run.recovered, IncidentResolved))
         self._reminders(run, now)
 
         shown: list[Notification] = []
@@ -469,9 +479,7 @@ class AlertPolicy:
             return
         if isinstance(event, _INCIDENT_EVENTS):
             incident = event.incident
-            ids = incident.component_ids or (
-                incident.latest_update.affected_component_ids if incident.latest_update else ()
-            )
+            ids = _incident_component_ids(incident)
             extra = event.update.body if isinstance(event, IncidentUpdated) and event.update else ""
             if not self._watched(ids) or not self._mentions_keyword(incident, extra):
                 return
@@ -482,7 +490,35 @@ class AlertPolicy:
             event.maintenance.component_ids
         ):
             return
-        run.out.append(self._render(event, run.snapshot))
+        note = self._render(event, run.snapshot)
+        run.out.append(note)
+        if isinstance(event, (IncidentOpened, IncidentResolved)):
+            run.incident_notes.append((event, note))
+
+    def _fold_incidents(
+        self,
+        run: _Run,
+        service: Notification,
+        items: Sequence[_ServiceItem],
+        kind: type[IncidentOpened] | type[IncidentResolved],
+    ) -> Notification:
+        """One notification, not two, when a service goes down (or comes back) in the same check
+        as the incident about it opens (or resolves): the service line leads, the incident follows.
+        """
+        ids = {i.component_id for i in items}
+        related = [
+            note
+            for event, note in run.incident_notes
+            if isinstance(event, kind) and ids & set(_incident_component_ids(event.incident))
+        ]
+        if not related:
+            return service
+        for note in related:
+            run.out.remove(note)
+        body = "\n".join([service.body, *(f"{n.title}: {n.body}" for n in related)])
+        urgency = max((service, *related), key=lambda n: n.urgency.level).urgency
+        keys = (*service.keys, *(k for n in related for k in n.keys))
+        return make_notification(service.title, body, urgency, related[0].url or service.url, keys)
 
     def _consider_service(
         self, run: _Run, event: ServiceDown | ServiceDegraded | ServiceRecovered, now: datetime
@@ -683,10 +719,7 @@ class AlertPolicy:
             update_body = incident.latest_update.body if incident.latest_update else ""
             if isinstance(event, IncidentOpened):
                 urgency = Urgency.CRITICAL if incident.impact == "critical" else Urgency.NORMAL
-                ids = incident.component_ids or (
-                    incident.latest_update.affected_component_ids if incident.latest_update else ()
-                )
-                affected = self._component_names(ids, snapshot)
+                affected = self._component_names(_incident_component_ids(incident), snapshot)
                 lead = f"Affected: {affected}\n" if affected else ""
                 return make_notification(
                     incident.name, lead + plain_text(update_body), urgency, url, keys
