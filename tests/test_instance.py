@@ -59,6 +59,27 @@ def test_doorbell_runs_check_now_and_endpoint_is_private(
     assert rung.wait(5)
 
 
+def test_serve_and_release_from_another_thread(paths: AppPaths, first: SingleInstance) -> None:
+    """The app acquires on the main thread, serves from the tray's setup thread."""
+    errors: list[BaseException] = []
+
+    def serve_and_release() -> None:
+        try:
+            first.serve(lambda: None)
+            assert ask_running_instance_to_check(paths)
+            first.release()
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=serve_and_release)
+    worker.start()
+    worker.join(20)
+    assert errors == []
+    nxt = SingleInstance(paths)
+    assert nxt.acquire()
+    nxt.release()
+
+
 def test_wrong_token_is_denied(paths: AppPaths, first: SingleInstance) -> None:
     calls: list[int] = []
     port = first.serve(lambda: calls.append(1))

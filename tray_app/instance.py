@@ -77,7 +77,9 @@ class SingleInstance:
 
     def __init__(self, paths: AppPaths) -> None:
         self._paths = paths
-        self._lock = FileLock(str(paths.lock_file), timeout=0)
+        # not thread-local: the app acquires on the main thread and serves from the tray's
+        # setup thread
+        self._lock = FileLock(str(paths.lock_file), timeout=0, thread_local=False)
         self._server: _DoorbellServer | None = None
         self._thread: threading.Thread | None = None
 
