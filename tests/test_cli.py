@@ -192,3 +192,20 @@ def test_wait_until_up_gives_up_at_the_timeout(healthy: StatusServer) -> None:
     healthy.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
     result = run_cli("wait-until-up", "--timeout", "2")
     assert result.returncode == 3
+
+
+def test_with_no_network_at_all_check_says_offline_within_its_timeout() -> None:
+    """The default settings, inside a network namespace that has no interface but a downed
+    loopback: exactly "no network". Nothing can leave the machine from in there."""
+    started = time.monotonic()
+    result = subprocess.run(
+        ["unshare", "--net", sys.executable, "-m", "tray_app", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.startswith("Offline: your network is down")
+    assert elapsed < 10 + 5  # the 10 s check timeout, plus interpreter start-up on a busy machine
