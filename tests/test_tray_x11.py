@@ -11,6 +11,7 @@ Gtk.StatusIcon, so BOTH appindicator and gtk dock in trayer; appindicator is the
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import subprocess
@@ -26,6 +27,15 @@ from PIL import Image, ImageGrab
 
 from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.rigs_x11 import stop_process, trayer, window_ids, x_env, xvfb_display
+from tests.statusserver import (
+    API_401,
+    CLOUDFLARE_403,
+    SUMMARY_PATH,
+    StatusServer,
+    incident_doc,
+    summary_doc,
+)
+from tray_app.config import API_COMPONENT
 from tray_app.icons import COLOURS
 from tray_app.models import Health
 from tray_app.tray import BackendChoice, _Probes, choose_backend
@@ -432,3 +442,94 @@ def test_choose_backend_table(
     choice = choose_backend(env, platform, p)
     assert choice.backend == backend
     assert reason_part in choice.reason
+
+
+# ---- the real app: `python -m tray_app` in tray mode against a loopback status page ----
+
+
+def _write_app_config(server: StatusServer) -> None:
+    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "claude-status-tray"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text(
+        f"""
+[status_page]
+url = "{server.url}"
+interval = 1
+timeout = 3
+
+[probes]
+interval = 1
+timeout = 3
+api_url = "{server.url}/v1/models"
+claude_ai_url = "{server.url}/"
+""",
+        encoding="utf-8",
+    )
+
+
+def test_real_app_docks_green_then_red_and_a_second_launch_rings_it(
+    status_server: StatusServer, tmp_path: Path
+) -> None:
+    status_server.set_summary(summary_doc())
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    _write_app_config(status_server)
+    with ExitStack() as stack:
+        display = stack.enter_context(xvfb_display())
+        stack.enter_context(trayer(display))
+        env = x_env(display, stack.enter_context(private_session_bus()))
+        stack.enter_context(recording_notification_server(env, tmp_path))
+        env.update(PYTHONPATH=str(ROOT), NO_AT_BRIDGE="1")
+        env.pop("PYSTRAY_BACKEND", None)
+        log = stack.enter_context((tmp_path / "app.log").open("w"))
+        app = stack.enter_context(
+            subprocess.Popen(
+                [sys.executable, "-m", "tray_app", "tray"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        )
+        try:
+            wait_for(
+                lambda: "Claude: all systems operational" in docked_icons(display), "docked, green"
+            )
+            wait_for(lambda: near(icon_colour(display), COLOURS[Health.OPERATIONAL]), "green")
+
+            status_server.set_summary(
+                summary_doc(
+                    "critical",
+                    {API_COMPONENT: "major_outage"},
+                    incidents=[incident_doc("inc42", "Elevated errors on Opus", "investigating")],
+                )
+            )
+            wait_for(
+                # the component's name in the page: "Claude API (api.anthropic.com)"
+                lambda: any(
+                    n.startswith("Claude API") and "major outage — Elevated errors on Opus" in n
+                    for n in docked_icons(display)
+                ),
+                "outage title",
+            )
+            wait_for(lambda: near(icon_colour(display), COLOURS[Health.MAJOR_OUTAGE]), "red")
+
+            served = len(status_server.requests_for(SUMMARY_PATH))
+            second = subprocess.run(
+                [sys.executable, "-m", "tray_app", "tray"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert second.returncode == 0, second.stderr
+            assert "already running; asked it to check now" in second.stdout
+            status_server.wait_for_requests(SUMMARY_PATH, served + 1)
+
+            started = time.monotonic()
+            app.send_signal(signal.SIGTERM)
+            assert app.wait(DEADLINE) == 0
+            took = time.monotonic() - started
+            assert took < 6, f"took {took:.1f} s to exit on SIGTERM"
+        finally:
+            stop_process(app)
