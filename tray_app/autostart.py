@@ -29,7 +29,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Protocol
 
 from tray_app import APP_NAME, APP_TITLE
-from tray_app.errors import TrayAppError
+from tray_app.errors import AutostartError
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +38,6 @@ MARKER_KEY = "X-Claude-Status-Tray"
 LAUNCH_AGENT_LABEL = "com.claude-status-tray.agent"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE_NAME = "ClaudeStatusTray"
-
-
-class AutostartError(TrayAppError):
-    """Start at login could not be read or changed."""
 
 
 class AutostartConflict(AutostartError):

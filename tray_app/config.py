@@ -31,7 +31,7 @@ import tomlkit
 import tomlkit.container
 import tomlkit.items
 
-from tray_app.errors import ConfigError
+from tray_app.errors import ConfigError, ConfigSyntaxError
 from tray_app.events import EVENT_KINDS
 
 if sys.version_info >= (3, 11):
@@ -154,17 +154,6 @@ class LoadedConfig:
     created: bool
 
 
-class ConfigSyntaxError(ConfigError):
-    """The text is not valid TOML; ``line``/``column`` are 1-based when known."""
-
-    def __init__(self, message: str, *, line: int | None, column: int | None) -> None:
-        self.line = line
-        self.column = column
-        self.reason = message
-        where = f"line {line}: " if line is not None else ""
-        super().__init__(f"{where}{message}")
-
-
 # ---------------------------------------------------------------------------------------------
 # Value checks. Each takes (dotted key, raw TOML value) and returns the typed value or raises.
 
@@ -176,7 +165,7 @@ _QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)
 _LOOPBACK_NAMES = ("localhost", "localhost.", "ip6-localhost")
 _KEYRING_HINT = (
     "API keys do not belong in the config file; store it in the OS keyring "
-    "(claude-status-tray offers a command for that) or set the ANTHROPIC_API_KEY "
+    "(`claude-status-tray api-key set`) or set the ANTHROPIC_API_KEY "
     "environment variable"
 )
 

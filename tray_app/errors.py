@@ -2,15 +2,22 @@
 
     TrayAppError
     ├── ConfigError            a setting is missing, mistyped or out of range (names the key)
+    │   └── ConfigSyntaxError  the file is not valid TOML (line and column)
     ├── SourceError            a status source could not give an answer
-    │   ├── NetworkError       DNS or connection failure: may mean *we* are offline
-    │   ├── FetchTimeout       connect or read timed out
+    │   ├── NetworkError       DNS or connection failure, or a connect timeout: may mean *we*
+    │   │                      are offline
+    │   ├── FetchTimeout       the read timed out
     │   ├── TLSError           certificate or handshake failure
     │   ├── HTTPStatusError    an unexpected HTTP status (carries retry_after when given)
+    │   ├── TooManyRedirects   a redirect loop or a very long chain
     │   ├── BodyTooLarge       the response exceeded the size cap
     │   └── InvalidResponse    not JSON, truncated JSON, HTML, or JSON of the wrong shape
     ├── HistoryError           the history database could not be used
-    └── NotifyError            a notification backend failed (never fatal)
+    ├── NotifyError            a notification backend failed (never fatal)
+    ├── KeyringUnavailable     the OS keyring could not store or delete the API key
+    ├── AutostartError         start at login could not be read or changed
+    │   └── AutostartConflict  (autostart.py) a file we did not write is in the way
+    └── TrayUnavailable        (tray.py) no tray icon can be made here: run headless
 
 Lower-layer errors (httpx, sqlite3, OSError) are translated into these at the I/O edge
 with ``raise ... from exc`` so the rest of the app catches one family.
@@ -36,12 +43,27 @@ class SourceError(TrayAppError):
     """A status source (status page or probe) gave no usable answer."""
 
 
+class ConfigSyntaxError(ConfigError):
+    """The text is not valid TOML; ``line``/``column`` are 1-based when known."""
+
+    def __init__(self, message: str, *, line: int | None, column: int | None) -> None:
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"{where}{message}")
+
+
 class NetworkError(SourceError):
-    """Name resolution or connection failed before any HTTP exchange."""
+    """Name resolution or connection failed (or timed out) before any HTTP exchange."""
 
 
 class FetchTimeout(SourceError):
-    """The connect or read timed out."""
+    """The read timed out after the connection was made."""
+
+
+class TooManyRedirects(SourceError):
+    """The server kept redirecting (a redirect loop, or a very long chain)."""
 
 
 class TLSError(SourceError):
@@ -73,16 +95,28 @@ class NotifyError(TrayAppError):
     """A notification backend failed; callers log it and try the next one."""
 
 
+class KeyringUnavailable(TrayAppError):
+    """The OS keyring could not store or delete the key."""
+
+
+class AutostartError(TrayAppError):
+    """Start at login could not be read or changed."""
+
+
 __all__ = [
+    "AutostartError",
     "BodyTooLarge",
     "ConfigError",
+    "ConfigSyntaxError",
     "FetchTimeout",
     "HTTPStatusError",
     "HistoryError",
     "InvalidResponse",
+    "KeyringUnavailable",
     "NetworkError",
     "NotifyError",
     "SourceError",
     "TLSError",
+    "TooManyRedirects",
     "TrayAppError",
 ]

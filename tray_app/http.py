@@ -36,6 +36,7 @@ from tray_app.errors import (
     NetworkError,
     SourceError,
     TLSError,
+    TooManyRedirects,
 )
 
 logger = logging.getLogger(__name__)
@@ -44,10 +45,6 @@ MAX_REDIRECTS = 5
 # httpx closes idle connections after 5 s by default; a 60 s poll should reuse its connection.
 KEEPALIVE_EXPIRY = 120.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-
-
-class TooManyRedirects(SourceError):
-    """The server kept redirecting (a redirect loop, or a very long chain)."""
 
 
 @dataclass(frozen=True)

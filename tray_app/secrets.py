@@ -10,17 +10,13 @@ import logging
 import os
 
 from tray_app import APP_NAME
-from tray_app.errors import TrayAppError
+from tray_app.errors import KeyringUnavailable
 
 logger = logging.getLogger(__name__)
 
 ENV_VAR = "ANTHROPIC_API_KEY"
 KEYRING_SERVICE = APP_NAME  # "claude-status-tray"
 KEYRING_USER = "anthropic-api-key"
-
-
-class KeyringUnavailable(TrayAppError):
-    """The OS keyring could not store or delete the key."""
 
 
 def get_api_key() -> str | None:
