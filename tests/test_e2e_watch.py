@@ -142,3 +142,32 @@ def test_outage_notified_once_recovery_notified_no_repeat_after_restart(
     text = json.dumps(report)
     assert API_COMPONENT in text or "Claude API" in text
     assert "major_outage" in text
+
+
+def test_snooze_from_the_command_line_silences_a_running_app(
+    status_server: StatusServer,
+    bus_and_server: tuple[dict[str, str], RecordingServer],
+    tmp_path: Path,
+) -> None:
+    env, notifications = bus_and_server
+    status_server.set_summary(RESOLVED)
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    write_config(status_server)
+    proc = start_watch(env, tmp_path / "watch.log")
+    try:
+        status_server.wait_for_requests("/api/v2/summary.json", 1)
+        snooze = subprocess.run(
+            [sys.executable, "-m", "tray_app", "snooze", "1h"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert snooze.returncode == 0, snooze.stderr
+        status_server.set_summary(OUTAGE)
+        seen = len(status_server.requests_for("/api/v2/summary.json"))
+        status_server.wait_for_requests("/api/v2/summary.json", seen + 3)
+        assert notifications.notify_calls() == []
+    finally:
+        assert stop(proc) == 0
+    assert "DOWN Claude API" in (tmp_path / "watch.log").read_text(encoding="utf-8")

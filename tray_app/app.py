@@ -64,6 +64,7 @@ class Runtime:
         self.paths = paths
         self.settings = loaded.settings
         self.prefs = load_prefs(paths.prefs_file)
+        self._prefs_mtime = _mtime(paths.prefs_file)
         self.notices: list[str] = [n for n in (loaded.error,) if n]
         self._settings_lock = threading.Lock()
         self._on_snapshot: Callable[[MonitorSnapshot], None] | None = None
@@ -203,6 +204,7 @@ class Runtime:
 
     def _notify_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         assert self.policy is not None and self.notifier is not None
+        self._reload_prefs_if_changed()
         with self._settings_lock:
             _, notifications = self.policy.decide(
                 events, snapshot, _utcnow(), AlertPrefs(snoozed_until=self.prefs.snoozed_until)
@@ -232,6 +234,15 @@ class Runtime:
             save_prefs(self.paths.prefs_file, self.prefs)
         except OSError as exc:
             log.error("could not save preferences: %s", exc)
+        self._prefs_mtime = _mtime(self.paths.prefs_file)
+
+    def _reload_prefs_if_changed(self) -> None:
+        """`claude-status-tray snooze` writes the prefs file while we run: pick it up."""
+        mtime = _mtime(self.paths.prefs_file)
+        if mtime != self._prefs_mtime:
+            self._prefs_mtime = mtime
+            self.prefs = load_prefs(self.paths.prefs_file)
+            log.info("preferences changed on disk: snoozed until %s", self.prefs.snoozed_until)
 
     def _write_notification_icon(self) -> Path | None:
         from tray_app.icons import render_app_icon
@@ -244,6 +255,13 @@ class Runtime:
             log.warning("no notification icon: %s", exc)
             return None
         return path
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def _read_json(path: Path) -> Any:

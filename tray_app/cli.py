@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     autostart = sub.add_parser("autostart", help="start at login")
     autostart.add_argument("action", choices=["enable", "disable", "status"])
 
+    snooze = sub.add_parser("snooze", help="pause notifications: 90m, 2h, tomorrow, or off")
+    snooze.add_argument("duration", help='e.g. "30m", "2h", "1d", "tomorrow" or "off"')
+
     key = sub.add_parser("api-key", help="the Anthropic API key for the API probe (OS keyring)")
     key.add_argument("action", choices=["set", "delete", "status"])
     return parser
@@ -91,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_statusline(paths)
     if command == "config":
         return cmd_config(paths, args.action)
+    if command == "snooze":
+        return cmd_snooze(paths, args.duration)
 
     from tray_app.logsetup import setup_logging
 
@@ -141,6 +146,27 @@ def cmd_statusline(paths: AppPaths) -> int:
     from tray_app.store import read_summary
 
     print(format_statusline(read_summary(paths.state_file), datetime.now(timezone.utc)))
+    return 0
+
+
+def cmd_snooze(paths: AppPaths, duration: str) -> int:
+    """Custom snooze; a running app picks it up before its next notification."""
+    from tray_app.prefs import load_prefs, parse_snooze, save_prefs
+
+    now = datetime.now(timezone.utc)
+    try:
+        until = parse_snooze(duration, now)
+    except ValueError as exc:
+        print(f"{APP_NAME}: snooze: {exc}", file=sys.stderr)
+        return 2
+    import dataclasses
+
+    prefs = dataclasses.replace(load_prefs(paths.prefs_file), snoozed_until=until)
+    save_prefs(paths.prefs_file, prefs)
+    if until is None:
+        print("notifications resumed")
+    else:
+        print(f"notifications snoozed until {until.astimezone():%a %H:%M}")
     return 0
 
 
