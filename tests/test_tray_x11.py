@@ -4,6 +4,9 @@ Each test runs the tray in its own subprocess on its own display, so a hang cann
 pytest; every child is killed in ``finally``. The driver below builds a real TrayUI and takes
 commands on stdin ("show <health> [probe]", "notify", "stop"), printing what happens.
 
+Screenshots for the README: ``UPDATE_SCREENSHOTS=1 pytest tests/test_tray_x11.py`` writes
+them into docs/screenshots/ (a normal run keeps them in tmp_path).
+
 Measured here (Debian bookworm, libayatana-appindicator3 0.5.92, trayer 1.1.8): with no
 StatusNotifierWatcher on the bus, the appindicator backend falls back to an XEmbed
 Gtk.StatusIcon, so BOTH appindicator and gtk dock in trayer; appindicator is the default.
@@ -44,6 +47,16 @@ pytestmark = [pytest.mark.x11, pytest.mark.dbus]
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def save_screenshot(image: Image.Image, name: str, tmp_path: Path) -> None:
+    """Always into tmp_path; into docs/screenshots too with UPDATE_SCREENSHOTS=1, so a
+    normal run leaves the checkout clean (the menu shows the clock)."""
+    image.save(tmp_path / name)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        image.save(SCREENSHOTS / name)
+
+
 DEADLINE = 20.0  # generous "within one poll" waits for a loaded 2-core machine
 TRAY_BOX = (0, 0, 40, 32)  # trayer is at the top-left; the docked icon sits inside this box
 
@@ -241,11 +254,9 @@ def test_icon_docks_in_trayer_and_turns_red_on_major_outage(backend: str, tmp_pa
         )
         wait_for(lambda: near(icon_colour(display), COLOURS[Health.OPERATIONAL]), "green pixels")
         if backend == "appindicator":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shot = ImageGrab.grab(xdisplay=display).crop((0, 0, 120, 40))
-            shot.resize((360, 120), Image.Resampling.NEAREST).save(
-                SCREENSHOTS / "tray-operational.png"
-            )
+            big = shot.resize((360, 120), Image.Resampling.NEAREST)
+            save_screenshot(big, "tray-operational.png", tmp_path)
 
         driver.send("show major_outage")
         wait_for(
@@ -258,9 +269,8 @@ def test_icon_docks_in_trayer_and_turns_red_on_major_outage(backend: str, tmp_pa
         wait_for(lambda: near(icon_colour(display), COLOURS[Health.MAJOR_OUTAGE]), "red pixels")
         if backend == "appindicator":
             shot = ImageGrab.grab(xdisplay=display).crop((0, 0, 120, 40))
-            shot.resize((360, 120), Image.Resampling.NEAREST).save(
-                SCREENSHOTS / "tray-major-outage.png"
-            )
+            big = shot.resize((360, 120), Image.Resampling.NEAREST)
+            save_screenshot(big, "tray-major-outage.png", tmp_path)
 
         driver.send("stop")
         driver.expect("EXITED")
@@ -293,10 +303,9 @@ def test_menu_opens_on_click_and_runs_an_action(tmp_path: Path) -> None:
         )
         wait_for(lambda: set(window_ids(display, r".")) - before, "a menu window")
         time.sleep(0.5)  # let GTK paint the menu before the screenshot
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = ImageGrab.grab(xdisplay=display)
         bbox = shot.convert("L").point(lambda v: 255 if v > 0 else 0).getbbox()
-        shot.crop(bbox).save(SCREENSHOTS / "tray-menu.png")
+        save_screenshot(shot.crop(bbox), "tray-menu.png", tmp_path)
         subprocess.run(["xdotool", "key", "Down", "Return"], env=env, check=True, timeout=10)
         line = driver.expect("ACTION open_url")
         assert line == "ACTION open_url https://status.claude.com"
