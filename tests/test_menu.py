@@ -376,3 +376,11 @@ def test_tooltip_is_capped_for_windows() -> None:
     s = snap(view("api", "Claude API", Health.MAJOR_OUTAGE), incidents=(long,))
     text = tooltip_text(s, NOW)
     assert len(text) == TOOLTIP_MAX and text.endswith("…")
+
+
+def test_until_tomorrow_counts_real_time_across_a_dst_change() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")  # clocks go back one hour in the night of 25 Oct 2026
+    evening = datetime(2026, 10, 24, 20, 0, tzinfo=berlin)
+    assert until_tomorrow(evening, berlin) == timedelta(hours=13)

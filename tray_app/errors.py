@@ -17,7 +17,7 @@
     ├── KeyringUnavailable     the OS keyring could not store or delete the API key
     ├── AutostartError         start at login could not be read or changed
     │   └── AutostartConflict  (autostart.py) a file we did not write is in the way
-    └── TrayUnavailable        (tray.py) no tray icon can be made here: run headless
+    └── TrayUnavailable        no tray icon can be made here: run headless
 
 Lower-layer errors (httpx, sqlite3, OSError) are translated into these at the I/O edge
 with ``raise ... from exc`` so the rest of the app catches one family.
@@ -103,6 +103,10 @@ class AutostartError(TrayAppError):
     """Start at login could not be read or changed."""
 
 
+class TrayUnavailable(TrayAppError):
+    """No tray icon can be made here; the app runs headless instead."""
+
+
 __all__ = [
     "AutostartError",
     "BodyTooLarge",
@@ -119,4 +123,5 @@ __all__ = [
     "TLSError",
     "TooManyRedirects",
     "TrayAppError",
+    "TrayUnavailable",
 ]

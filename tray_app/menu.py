@@ -7,7 +7,7 @@ Pure: no pystray, no I/O, the clock and time zone are arguments. tray.py turns t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from tray_app import APP_TITLE, __version__
@@ -114,7 +114,10 @@ def until_tomorrow(now: datetime, tz: tzinfo | None = None) -> timedelta:
     )
     if target <= local:
         target += timedelta(days=1)
-    return target - local
+    if tz is None:  # astimezone() gave today's fixed offset: resolve tomorrow's (DST may differ)
+        target = target.replace(tzinfo=None).astimezone()
+    # in UTC: two datetimes sharing a tzinfo subtract as wall times, ignoring the DST change
+    return target.astimezone(timezone.utc) - now.astimezone(timezone.utc)
 
 
 def overall_text(snapshot: MonitorSnapshot) -> str:

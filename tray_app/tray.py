@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
-from tray_app.errors import TrayAppError
+from tray_app.errors import TrayUnavailable
 from tray_app.icons import render_icon
 from tray_app.menu import (
     CHECK_NOW,
@@ -68,10 +68,6 @@ ICON_SIZE = 32
 ICON_SCALE = 2  # draw at 64 px; panels scale down, HiDPI panels stay crisp
 LINUX_BACKENDS = ("appindicator", "gtk", "xorg")
 _WM_APP_REFRESH = 0x8000 + 7  # WM_APP + 7
-
-
-class TrayUnavailable(TrayAppError):
-    """No tray icon can be made here; the app runs headless instead."""
 
 
 @dataclass(frozen=True)
