@@ -420,7 +420,7 @@ def test_an_outage_and_its_new_incident_in_one_check_make_one_notification() -> 
     (n,) = policy().decide(events, snap(api=Health.MAJOR_OUTAGE), T0)[1]
     assert n.title == "Claude API down"
     assert n.body.splitlines()[0] == "Claude API: major outage"
-    assert f"{REAL_NAME}: Affected: Claude API" in n.body
+    assert n.body.splitlines()[1].startswith(f"{REAL_NAME} (investigating): We are currently")
     assert n.url == REAL_SHORTLINK
     assert n.urgency is Urgency.CRITICAL
     assert set(n.keys) == {opened.key, events[1].key}

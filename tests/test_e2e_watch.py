@@ -105,6 +105,7 @@ def test_outage_notified_once_recovery_notified_no_repeat_after_restart(
         assert "Claude API" in down["summary"]
         assert "Elevated errors on the Claude API" in down["summary"] + down["body"]
         assert down["hints"]["urgency"] == 2  # critical: a major outage
+        assert down["app_icon"].endswith("major_outage.png")  # the red cross, not the app icon
     finally:
         assert stop(proc) == 0
 
@@ -124,6 +125,7 @@ def test_outage_notified_once_recovery_notified_no_repeat_after_restart(
         assert "Claude API" in back["summary"] + back["body"]
         assert "back" in (back["summary"] + back["body"]).lower()
         assert back["hints"]["urgency"] in (0, 1)
+        assert back["app_icon"].endswith("operational.png")
     finally:
         assert stop(proc) == 0
 

@@ -77,6 +77,7 @@ class Notification:
     urgency: Urgency = Urgency.NORMAL
     url: str | None = None  # opened by the default action
     keys: tuple[str, ...] = ()  # the event keys this notification covers
+    icon: str | None = None  # an image file; None = the backend's default icon
 
     def __post_init__(self) -> None:
         if len(self.title) > TITLE_MAX or len(self.body) > BODY_MAX:
@@ -507,18 +508,27 @@ class AlertPolicy:
         """
         ids = {i.component_id for i in items}
         related = [
-            note
+            (event, note)
             for event, note in run.incident_notes
             if isinstance(event, kind) and ids & set(_incident_component_ids(event.incident))
         ]
         if not related:
             return service
-        for note in related:
+        lines = [service.body]
+        for event, note in related:
             run.out.remove(note)
-        body = "\n".join([service.body, *(f"{n.title}: {n.body}" for n in related)])
-        urgency = max((service, *related), key=lambda n: n.urgency.level).urgency
-        keys = (*service.keys, *(k for n in related for k in n.keys))
-        return make_notification(service.title, body, urgency, related[0].url or service.url, keys)
+            incident = event.incident
+            update = plain_text(incident.latest_update.body) if incident.latest_update else ""
+            if isinstance(event, IncidentOpened):
+                opened = f"{incident.name} ({incident.status})"
+                lines.append(f"{opened}: {update}" if update else opened)
+            else:
+                lines.append(f"Resolved: {incident.name}")
+        notes = [note for _, note in related]
+        urgency = max((service, *notes), key=lambda n: n.urgency.level).urgency
+        keys = (*service.keys, *(k for n in notes for k in n.keys))
+        url = notes[0].url or service.url
+        return make_notification(service.title, "\n".join(lines), urgency, url, keys)
 
     def _consider_service(
         self, run: _Run, event: ServiceDown | ServiceDegraded | ServiceRecovered, now: datetime

@@ -210,6 +210,7 @@ class Runtime:
                 events, snapshot, _utcnow(), AlertPrefs(snoozed_until=self.prefs.snoozed_until)
             )
         for n in notifications:
+            n = dataclasses.replace(n, icon=self._state_icon(snapshot))
             delivered = self.notifier.send(n)
             log.info("notification %r via %s", n.title, delivered or "nothing")
         if events or notifications:
@@ -243,6 +244,21 @@ class Runtime:
             self._prefs_mtime = mtime
             self.prefs = load_prefs(self.paths.prefs_file)
             log.info("preferences changed on disk: snoozed until %s", self.prefs.snoozed_until)
+
+    def _state_icon(self, snapshot: MonitorSnapshot) -> str | None:
+        """The tray icon of the state a notification announces (red cross for down...)."""
+        from tray_app.icons import render_icon
+
+        name = f"{snapshot.overall.value}{'-here' if snapshot.probe_only else ''}.png"
+        path = self.paths.state_dir / "icons" / name
+        if not path.exists():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                render_icon(snapshot.overall, 64, probe_only=snapshot.probe_only).save(path)
+            except OSError as exc:
+                log.warning("no state icon for notifications: %s", exc)
+                return None
+        return str(path)
 
     def _write_notification_icon(self) -> Path | None:
         from tray_app.icons import render_app_icon

@@ -145,7 +145,7 @@ class DBusBackend:
             target,
             "Notify",
             "susssasa{sv}i",
-            (APP_TITLE, 0, self.icon_path, n.title, body, actions, hints, -1),
+            (APP_TITLE, 0, n.icon or self.icon_path, n.title, body, actions, hints, -1),
         )
         reply = conn.send_and_get_reply(msg, timeout=self.timeout)
         if actions and n.url:
@@ -287,8 +287,9 @@ class NotifySendBackend:
 
     def argv(self, n: Notification) -> list[str]:
         argv = [self.program, f"--app-name={APP_TITLE}", f"--urgency={n.urgency.value}"]
-        if self.icon_path:
-            argv.append(f"--icon={self.icon_path}")
+        icon = n.icon or self.icon_path
+        if icon:
+            argv.append(f"--icon={icon}")
         argv += [f"--hint=string:desktop-entry:{APP_NAME}", "--", n.title, n.body]
         return argv
 
@@ -367,7 +368,10 @@ class PlyerBackend:
             from plyer import notification
 
             notification.notify(
-                title=n.title, message=n.body, app_name=APP_TITLE, app_icon=self.icon_path
+                title=n.title,
+                message=n.body,
+                app_name=APP_TITLE,
+                app_icon=n.icon or self.icon_path,
             )
         except Exception as exc:
             raise NotifyError(f"plyer failed: {exc}") from exc
