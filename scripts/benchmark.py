@@ -202,12 +202,22 @@ def desktop(tray: bool) -> Iterator[dict[str, str]]:
         yield env
 
 
+def window_tree(display: str) -> str:
+    """``xwininfo -root -tree``, retried: it fails (BadWindow) when a window dies mid-walk."""
+    for _attempt in range(20):
+        try:
+            return xwininfo_tree(display)
+        except subprocess.CalledProcessError:
+            time.sleep(0.01)
+    return xwininfo_tree(display)
+
+
 def docked_icons(display: str) -> list[str]:
     """ "<id> <name>" of every window inside trayer's "panel" window (it always holds one
     nameless window of its own; compare with a reading taken before the launch)."""
     names: list[str] = []
     inside, panel_indent = False, 0
-    for line in xwininfo_tree(display).splitlines():
+    for line in window_tree(display).splitlines():
         indent = len(line) - len(line.lstrip())
         if '"panel"' in line and "trayer" in line:
             inside, panel_indent = True, indent
@@ -241,6 +251,7 @@ def check_alive(proc: subprocess.Popen[bytes], log: Path) -> None:
 def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], list[str]]:
     tray = mode == "tray"
     home = work / f"rss-{mode}"
+    rounds_wanted, pages_wanted = int(duration), int(duration) // 2
     server = loopback_server()
     try:
         with desktop(tray) as base:
@@ -257,7 +268,16 @@ def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], l
                 time.sleep(3)
                 check_alive(proc, log)
                 rss0, hwm0 = status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "VmHWM")
-                time.sleep(max(0.0, duration - (time.monotonic() - started)))
+                # Until the hour's worth is done (probe rounds take a little time of their own).
+                wait_until(
+                    lambda: (
+                        len(server.requests_for("/v1/models")) >= rounds_wanted
+                        and len(server.requests_for(SUMMARY_PATH)) >= pages_wanted
+                    ),
+                    "an hour's worth of checks",
+                    deadline=3 * duration,
+                )
+                took = time.monotonic() - started
                 check_alive(proc, log)
                 rss1, hwm1 = status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "VmHWM")
                 pages = len(server.requests_for(SUMMARY_PATH))
@@ -267,7 +287,7 @@ def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], l
     limit = RSS_TRAY_MB if tray else RSS_HEADLESS_MB
     label = "tray (Xvfb + trayer, appindicator)" if tray else "headless `watch`"
     target = f"≤ {limit:g} MB"
-    work_note = f"{rounds} probe rounds + {pages} page reads in {duration:g} s"
+    work_note = f"{rounds} probe rounds + {pages} page reads in {took:.0f} s (1 s / 2 s intervals)"
     rows = [
         Row(f"RSS after start, {label}", f"{rss0 / 1024:.1f} MB", target, rss0 / 1024 <= limit),
         Row(
@@ -801,16 +821,21 @@ def importtime_top(env: dict[str, str], top: int = 10) -> list[str]:
         cwd=ROOT,
     )
     rows: list[tuple[int, int, str]] = []
+    nested: list[tuple[int, int, str]] = []
     for line in out.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if match and len(match.group(3)) <= 1:  # top-level imports only
-            rows.append((int(match.group(2)), int(match.group(1)), match.group(4)))
+        if match:
+            row = (int(match.group(2)), int(match.group(1)), match.group(4))
+            (rows if len(match.group(3)) <= 1 else nested).append(row)  # 1 space: top level
     rows.sort(reverse=True)
+    nested.sort(reverse=True)
     lines = [f"statusline `-X importtime`, top {top} top-level imports (cumulative ms):"]
     lines += [
         f"  {name}: {cum / 1000:.1f} ms (self {own / 1000:.1f})" for cum, own, name in rows[:top]
     ]
     lines.append(f"  sum of top-level imports: {sum(r[0] for r in rows) / 1000:.1f} ms")
+    lines.append("  heaviest nested imports (cumulative ms):")
+    lines += [f"    {name}: {cum / 1000:.1f} ms" for cum, _own, name in nested[:6]]
     return lines
 
 
