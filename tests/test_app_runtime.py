@@ -1,0 +1,91 @@
+"""The app's runtime (monitor + sinks) in process, against a loopback status server: what the
+tray's menu actions do to the settings file, the watched services and the snooze."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, summary_doc
+from tray_app.app import Runtime
+from tray_app.config import API_COMPONENT, CLAUDE_AI_COMPONENT, load_config
+from tray_app.models import Health, MonitorSnapshot
+from tray_app.paths import AppPaths
+
+
+def wait_until(check: Callable[[], bool], what: str, deadline: float = 15.0) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def runtime(status_server: StatusServer) -> Iterator[Runtime]:
+    status_server.set_summary(summary_doc("critical", {CLAUDE_AI_COMPONENT: "major_outage"}))
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    paths = AppPaths.default()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(
+        f"""# my own notes: keep me
+[status_page]
+url = "{status_server.url}"  # a local mirror
+interval = 1
+
+[probes]
+interval = 1
+api_url = "{status_server.url}/v1/models"
+claude_ai_url = "{status_server.url}/"
+""",
+        encoding="utf-8",
+    )
+    rt = Runtime(load_config(paths.config_file), paths, notify=False)
+    snapshots: list[MonitorSnapshot] = []
+    rt.start(snapshots.append)
+    wait_until(lambda: bool(snapshots) and snapshots[-1].last_checked is not None, "a check")
+    try:
+        yield rt
+    finally:
+        rt.stop()
+
+
+def test_unwatching_the_broken_service_turns_the_icon_green_and_is_saved(
+    runtime: Runtime,
+) -> None:
+    assert runtime.monitor.snapshot.overall is Health.MAJOR_OUTAGE
+    runtime.change_settings({"watch.components": [API_COMPONENT]})
+    wait_until(lambda: runtime.monitor.snapshot.overall is Health.OPERATIONAL, "green")
+    text = runtime.paths.config_file.read_text(encoding="utf-8")
+    assert "# my own notes: keep me" in text
+    assert "# a local mirror" in text
+    assert load_config(runtime.paths.config_file).settings.watch.components == (API_COMPONENT,)
+    views = {c.id: c for c in runtime.monitor.snapshot.components}
+    assert views[API_COMPONENT].watched
+    assert not views[CLAUDE_AI_COMPONENT].watched
+
+
+def test_a_broken_settings_file_is_not_replaced_by_a_menu_click(runtime: Runtime) -> None:
+    broken = runtime.paths.config_file.read_text(encoding="utf-8") + "\n[probes\n"
+    runtime.paths.config_file.write_text(broken, encoding="utf-8")
+    runtime.change_settings({"notifications.enabled": False})
+    wait_until(lambda: runtime.menu_line.text is not None, "the menu's message")
+    assert "Settings not saved" in (runtime.menu_line.text or "")
+    assert runtime.paths.config_file.read_text(encoding="utf-8") == broken
+    assert runtime.settings.notifications.enabled
+
+
+def test_snooze_is_saved_and_resumed(runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from tray_app.prefs import load_prefs
+
+    runtime.snooze(timedelta(hours=1))
+    saved = load_prefs(runtime.paths.prefs_file).snoozed_until
+    assert saved is not None and saved == runtime.prefs.snoozed_until
+    runtime.snooze(None)
+    assert load_prefs(runtime.paths.prefs_file).snoozed_until is None
