@@ -7,6 +7,7 @@ config in the test's XDG_CONFIG_HOME (1 s intervals).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -211,3 +212,48 @@ def test_corrupt_alerts_json_does_not_renotify_an_outage_the_engine_remembers(
         third.run_for(600)
     assert [n.title for n in third.notifications] == ["Claude API (api.anthropic.com) down"]
     assert (tmp_path / "state.json.bad").read_text(encoding="utf-8") == "{corrupt"
+
+
+@contextmanager
+def tiny_tmpfs(where: Path, size: str = "256k") -> Iterator[Path]:
+    """A real filesystem that fills up (we run as root here: mount needs it)."""
+    where.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def fill(folder: Path) -> None:
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def test_full_disk_keeps_the_app_running_and_answering(status_server: StatusServer) -> None:
+    serve_outage(status_server)
+    write_config(status_server)
+    paths = app_paths()
+    with tiny_tmpfs(Path(os.environ["XDG_DATA_HOME"])), watch_process() as proc:
+        wait_for(lambda: rows(paths.history_db, "events") >= 1)
+        fill(paths.history_db.parent)
+        for n in range(8):  # changes that must be written
+            status_server.set_summary(
+                summary_doc() if n % 2 else summary_doc("major", {API_COMPONENT: "partial_outage"})
+            )
+            time.sleep(1)
+        assert proc.poll() is None, "the app died on a full disk"
+        line = cli("statusline")
+        stop(proc)
+    assert line.returncode in (0, 1, 2, 3) and line.stdout.strip(), line
+    log_text = paths.log_file.read_text(encoding="utf-8")
+    failures = [x for x in log_text.splitlines() if "history not recorded" in x]
+    assert failures, log_text[-2000:]
+    assert "full" in failures[0]
+    print(f"full disk: {len(failures)} 'history not recorded' lines; statusline {line.stdout!r}")
