@@ -125,6 +125,16 @@ def status_kb(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
+def memory_split(pid: int) -> str:
+    """Private (anonymous) vs file-backed RSS, and PSS: how much of VmRSS is shared libraries."""
+    anon, file = status_kb(pid, "RssAnon"), status_kb(pid, "RssFile")
+    pss = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            pss = int(line.split()[1])
+    return f"RssAnon {anon / 1024:.1f} MB, RssFile {file / 1024:.1f} MB, Pss {pss / 1024:.1f} MB"
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of the process, in seconds."""
     stat = Path(f"/proc/{pid}/stat").read_text()
@@ -280,6 +290,7 @@ def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], l
                 took = time.monotonic() - started
                 check_alive(proc, log)
                 rss1, hwm1 = status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "VmHWM")
+                split = memory_split(proc.pid)
                 pages = len(server.requests_for(SUMMARY_PATH))
                 rounds = len(server.requests_for("/v1/models"))
     finally:
@@ -300,7 +311,7 @@ def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], l
     ]
     detail = (
         f"rss {mode}: start VmRSS {rss0} kB VmHWM {hwm0} kB; after VmRSS {rss1} kB "
-        f"VmHWM {hwm1} kB; {work_note}; growth {(rss1 - rss0) / 1024:+.1f} MB"
+        f"VmHWM {hwm1} kB; {work_note}; growth {(rss1 - rss0) / 1024:+.1f} MB; after: {split}"
     )
     return rows, [detail]
 
@@ -881,6 +892,7 @@ def main(argv: list[str] | None = None) -> int:
     only = args.only or list(BENCHES)
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
     started = time.monotonic()
+    load_before = os.getloadavg()
     reports: dict[str, Report] = {}
     with tempfile.TemporaryDirectory(prefix="cst-bench-") as tmp:
         work = Path(tmp)
@@ -904,6 +916,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     mode = "--quick (shortened windows, see details)" if args.quick else "full"
     print(f"Run: {mode}, {time.monotonic() - started:.0f} s.")
+    loads = " / ".join(f"{a:.2f} → {b:.2f}" for a, b in zip(load_before, os.getloadavg()))
+    print(f"Load average (1/5/15 min) at start → end: {loads} (other work on the machine counts)")
     print()
     print("\n".join(machine()))
     print()
