@@ -916,7 +916,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     mode = "--quick (shortened windows, see details)" if args.quick else "full"
     print(f"Run: {mode}, {time.monotonic() - started:.0f} s.")
-    loads = " / ".join(f"{a:.2f} → {b:.2f}" for a, b in zip(load_before, os.getloadavg()))
+    loads = " / ".join(
+        f"{a:.2f} → {b:.2f}" for a, b in zip(load_before, os.getloadavg(), strict=True)
+    )
     print(f"Load average (1/5/15 min) at start → end: {loads} (other work on the machine counts)")
     print()
     print("\n".join(machine()))
