@@ -5,8 +5,8 @@
 NAME is one of: launch, bytes, statusline, rss, cpu, detect. Prints a Markdown table (figure,
 target, pass/fail) and the details behind it. Nothing leaves 127.0.0.1; every child process
 (app, Xvfb, trayer, dbus-daemon, notification server) is stopped before the script returns.
-The full run takes about 8 minutes (the long measurements run side by side, each with its own
-server, bus and display); ``--quick`` about 3. See docs/benchmark.md.
+The full run takes about 6 minutes (the long measurements run side by side, each with its own
+server, bus and display); ``--quick`` about 2. Results and method: docs/benchmark.md.
 """
 
 from __future__ import annotations
