@@ -260,6 +260,7 @@ class _Server(ThreadingHTTPServer):
 def _make_handler(server: StatusServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else keep-alive requests wait ~40 ms for a delayed ACK
         server_version = "statusserver/1"
 
         def log_message(self, format: str, *args: Any) -> None:

@@ -313,11 +313,6 @@ def test_dns_failure_everywhere_is_offline() -> None:
     assert not [t for t in out["notifications"] if "down" in t.lower()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the API probe's captive-portal UNREACHABLE counts toward down while claude.ai's "
-    "probe calls the same portal page UP (state._advance_probe); see the fault-suite report",
-)
 def test_captive_portal_answering_html_everywhere_is_never_claude_down(
     status_server: StatusServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -7,6 +7,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -129,6 +130,17 @@ def test_slow_drip_within_the_timeout_is_read(
 ) -> None:
     status_server.set("/drip", Route(body=b"abcdef", chunk_size=2, drip=0.05))
     assert fetch(client, status_server.url + "/drip", timeout=5).body == b"abcdef"
+
+
+def test_a_drip_that_never_ends_is_cut_off_at_the_timeout(
+    client: httpx.Client, status_server: StatusServer
+) -> None:
+    """Each chunk comes within the read timeout, but the whole answer would take 20 s."""
+    status_server.set("/trickle", Route(body=b"x" * 100, chunk_size=1, drip=0.2, chunked=True))
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match="slow drip"):
+        fetch(client, status_server.url + "/trickle", timeout=1.0)
+    assert time.monotonic() - started < 10
 
 
 # ---- failures over real sockets ----

@@ -17,12 +17,13 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.alerts import AlertPolicy, AlertPrefs, Notification, Urgency
+from tray_app.clock import Clock, SystemClock
 from tray_app.config import LoadedConfig, Settings, update_config
 from tray_app.dispatch import Dispatcher, Sink
 from tray_app.errors import HistoryError, TrayAppError
@@ -43,10 +44,6 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY = timedelta(hours=24)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Runtime:
     """Everything that runs in the background, in tray mode and in watch mode alike."""
 
@@ -59,8 +56,10 @@ class Runtime:
         record: bool = True,
         tray_notify: Callable[[str, str], bool] | None = None,
         printer: Callable[[str], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         paths.ensure()
+        self._clock = clock or SystemClock()
         self.paths = paths
         self.settings = loaded.settings
         self.prefs = load_prefs(paths.prefs_file)
@@ -70,8 +69,9 @@ class Runtime:
         self._on_snapshot: Callable[[MonitorSnapshot], None] | None = None
         self._printer = printer
         self._last_prune: datetime | None = None
+        self._history_error: str | None = None
 
-        self.sources = build_sources(self.settings)
+        self.sources = build_sources(self.settings, clock=self._clock)
         self.history: History | None = None
         if record:
             try:
@@ -110,6 +110,7 @@ class Runtime:
             page_source=self.sources.page,
             prober=self.sources.prober,
             on_update=self.dispatcher.submit,
+            clock=self._clock,
             store=StateStore(paths.state_file) if record else None,
         )
         if self.monitor.notice:
@@ -149,7 +150,7 @@ class Runtime:
     # ---- user actions (called from the tray; they must not block) ----
 
     def snooze(self, duration: timedelta | None) -> None:
-        until = None if duration is None else _utcnow() + duration
+        until = None if duration is None else self._clock.now() + duration
         self.prefs = dataclasses.replace(self.prefs, snoozed_until=until)
         self._save_prefs()
         self._republish()
@@ -186,12 +187,16 @@ class Runtime:
         try:
             self.history.record_events(events)
             self.history.record_snapshot(snapshot)
-            now = _utcnow()
+            now = self._clock.now()
             if self._last_prune is None or now - self._last_prune > PRUNE_EVERY:
                 self.history.prune(now, self.settings.history.retention_days)
                 self._last_prune = now
+            self._history_error = None
         except HistoryError as exc:
-            log.error("history not recorded: %s", exc)
+            # a full disk fails every write: say it once, and again only when it changes
+            if str(exc) != self._history_error:
+                log.error("history not recorded: %s", exc)
+            self._history_error = str(exc)
 
     def _snapshot_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         if self._on_snapshot is not None:
@@ -207,7 +212,10 @@ class Runtime:
         self._reload_prefs_if_changed()
         with self._settings_lock:
             _, notifications = self.policy.decide(
-                events, snapshot, _utcnow(), AlertPrefs(snoozed_until=self.prefs.snoozed_until)
+                events,
+                snapshot,
+                self._clock.now(),
+                AlertPrefs(snoozed_until=self.prefs.snoozed_until),
             )
         for n in notifications:
             n = dataclasses.replace(n, icon=self._state_icon(snapshot))

@@ -103,7 +103,8 @@ def fetch(
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise BodyTooLarge(f"response larger than {format_size(max_bytes)} from {host}")
-            body = _read_capped(response, max_bytes, host)
+            total = timeout if timeout is not None else (client.timeout.read or 10.0)
+            body = _read_capped(response, max_bytes, host, deadline=started + total)
             result = FetchResult(
                 status_code=response.status_code,
                 headers=_flatten(response.headers),
@@ -126,13 +127,18 @@ def fetch(
     return result
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, host: str) -> bytes:
+def _read_capped(response: httpx.Response, max_bytes: int, host: str, *, deadline: float) -> bytes:
+    """The body, at most ``max_bytes`` of it, by ``deadline`` (perf_counter): httpx's read
+    timeout applies to each chunk, so a server dripping bytes just fast enough would otherwise
+    hold the monitor forever."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_bytes:
             raise BodyTooLarge(f"response larger than {format_size(max_bytes)} from {host}")
+        if time.perf_counter() > deadline:
+            raise FetchTimeout(f"{host} did not finish answering in time (slow drip)")
         chunks.append(chunk)
     return b"".join(chunks)
 

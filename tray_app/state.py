@@ -16,8 +16,11 @@ Official status and probes
     What the status page says applies at once. Our own probes go through hysteresis (like
     Gatus): a probe target turns bad only after ``probes.failure_threshold`` consecutive bad
     results and good again after ``probes.success_threshold`` consecutive UP results; until a
-    threshold is first reached its verdict is unknown. A bad probe means *partial outage* for the
-    component it speaks for (one endpoint failing from here is not proof of a major outage).
+    threshold is first reached its verdict is unknown. Bad means DOWN (5xx, 529), TIMEOUT or
+    TLS_ERROR. UNREACHABLE (DNS or connect failure, or a captive portal answering in the
+    service's place) is about this machine's network, not Claude: it moves neither count. A bad
+    probe means *partial outage* for the component it speaks for (one endpoint failing from here
+    is not proof of a major outage).
 
 Combination
     A component's health is the worse of the official status and the probe verdict (unknown
@@ -31,10 +34,6 @@ Offline
     with probes disabled the page alone decides). While offline no service down / degraded /
     recovered events are emitted and probe failures do not count toward "down". Any attempt that
     gets through ends it. Events: WentOffline, BackOnline (with how long it lasted).
-    Probes usually notice a dropped network before the page poll does, so rounds in which
-    *every* probe is unreachable do not count toward "down" until the page has answered (read,
-    or an HTTP-level failure) since those rounds began: no false "down from here" when it is
-    really your Wi-Fi.
 
 Status page unreachable
     When the page's latest attempt failed (and we are not offline), official healths stay at
@@ -233,7 +232,6 @@ class MonitorState:
     page_unreachable_announced: bool = False
     latest_probes: tuple[ProbeResult, ...] = ()  # the latest round of probe results
     offline_since: datetime | None = None
-    unreachable_since: datetime | None = None  # first of the current all-unreachable probe rounds
     last_checked: datetime | None = None
 
     @property
@@ -291,13 +289,7 @@ def step(
         state = replace(state, page_failure=obs.failure, last_checked=now)
     elif isinstance(obs, ProbesObserved):
         if settings.probes.enabled and obs.results:
-            all_unreachable = all(r.outcome is ProbeOutcome.UNREACHABLE for r in obs.results)
-            state = replace(
-                state,
-                latest_probes=obs.results,
-                last_checked=now,
-                unreachable_since=(state.unreachable_since or now) if all_unreachable else None,
-            )
+            state = replace(state, latest_probes=obs.results, last_checked=now)
         else:
             state = replace(state, last_checked=now)
 
@@ -317,8 +309,7 @@ def step(
         state = replace(state, page_unreachable_announced=True)
 
     if isinstance(obs, ProbesObserved) and settings.probes.enabled:
-        hold = offline or not _network_confirmed(state)
-        state = _apply_probes(state, obs.results, settings, hold=hold)
+        state = _apply_probes(state, obs.results, settings)
 
     state, service_events = _recompute_components(state, settings, now, offline=offline)
     events.extend(service_events)
@@ -344,20 +335,6 @@ def _is_offline(state: MonitorState, settings: Settings) -> bool:
             all(r.outcome is ProbeOutcome.UNREACHABLE for r in state.latest_probes)
         )
     return bool(latest_failed) and all(latest_failed)
-
-
-def _network_confirmed(state: MonitorState) -> bool:
-    """False while every probe is unreachable and the page has not answered since that began.
-
-    Such rounds may be our own network dropping before the page poll notices; they do not
-    count toward "down" until an answer from the page shows the network works.
-    """
-    since = state.unreachable_since
-    if since is None:
-        return True
-    if state.page_failure is not None:
-        return not state.page_failure.network and state.page_failure.at >= since
-    return state.page is not None and state.page.fetched_at >= since
 
 
 def _offline_detail(state: MonitorState) -> str:
@@ -399,7 +376,7 @@ def _probed_component_ids(state: MonitorState, settings: Settings) -> set[str]:
 
 
 def _apply_probes(
-    state: MonitorState, results: tuple[ProbeResult, ...], settings: Settings, *, hold: bool
+    state: MonitorState, results: tuple[ProbeResult, ...], settings: Settings
 ) -> MonitorState:
     tracks = {p.target: p for p in state.probes}
     order = [p.target for p in state.probes]
@@ -411,7 +388,7 @@ def _apply_probes(
                 target=result.target, component_id=result.component_id
             )
             order.append(result.target)
-        tracks[result.target] = _advance_probe(tracks[result.target], result, settings, hold)
+        tracks[result.target] = _advance_probe(tracks[result.target], result, settings)
         if result.component_id not in known_ids:
             name = KNOWN_COMPONENT_NAMES.get(result.component_id, result.component_id)
             components.append(ComponentTrack(id=result.component_id, name=name))
@@ -420,17 +397,17 @@ def _apply_probes(
     return replace(state, probes=tuple(tracks[t] for t in order), components=tuple(components))
 
 
-def _advance_probe(
-    track: ProbeTrack, result: ProbeResult, settings: Settings, hold: bool
-) -> ProbeTrack:
-    """Gatus-style hysteresis on one target."""
+def _advance_probe(track: ProbeTrack, result: ProbeResult, settings: Settings) -> ProbeTrack:
+    """Gatus-style hysteresis on one target. UNREACHABLE (DNS or connect failure, or a captive
+    portal answering in the service's place) is about this machine's network, not Claude: it
+    moves neither streak."""
     track = replace(track, component_id=result.component_id, last=result)
     if result.outcome is ProbeOutcome.UP:
         good = min(track.good_streak + 1, _STREAK_CAP)
         if good >= settings.probes.success_threshold:
             track = replace(track, verdict=Health.OPERATIONAL)
         return replace(track, good_streak=good, bad_streak=0)
-    if hold:  # offline, or maybe so: says nothing about Claude
+    if result.outcome is ProbeOutcome.UNREACHABLE:
         return track
     bad = min(track.bad_streak + 1, _STREAK_CAP)
     if bad >= settings.probes.failure_threshold:
