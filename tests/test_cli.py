@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apprig import run_cli, write_loopback_config
 from tests.statusserver import (
     API_401,
     API_529_OVERLOADED,
@@ -28,36 +29,7 @@ def config_dir() -> Path:
     return Path(os.environ["XDG_CONFIG_HOME"]) / "claude-status-tray"
 
 
-def write_config(server_url: str, *, api_url: str | None = None, extra: str = "") -> Path:
-    path = config_dir() / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f"""
-[status_page]
-url = "{server_url}"
-interval = 1
-timeout = 3
-
-[probes]
-interval = 1
-timeout = 3
-api_url = "{api_url or server_url + "/v1/models"}"
-claude_ai_url = "{server_url}/"
-{extra}
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tray_app", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+write_config = write_loopback_config
 
 
 def closed_port_url() -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.apprig import run_cli, write_loopback_config
 from tests.faultrig import Pipeline, make_settings
 from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, summary_doc
 from tray_app.alerts import AlertPolicy
@@ -33,24 +34,7 @@ def app_paths() -> AppPaths:
 
 
 def write_config(server: StatusServer) -> Path:
-    path = app_paths().config_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f"""
-[status_page]
-url = "{server.url}"
-interval = 1
-timeout = 3
-
-[probes]
-interval = 1
-timeout = 3
-api_url = "{server.url}/v1/models"
-claude_ai_url = "{server.url}/"
-""",
-        encoding="utf-8",
-    )
-    return path
+    return write_loopback_config(server.url)
 
 
 def serve_outage(server: StatusServer) -> None:
@@ -59,15 +43,7 @@ def serve_outage(server: StatusServer) -> None:
     server.set("/", CLOUDFLARE_403)
 
 
-def cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tray_app", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        cwd=REPO,
-    )
+cli = run_cli
 
 
 @contextmanager

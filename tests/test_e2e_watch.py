@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apprig import write_loopback_config
 from tests.rigs_dbus import RecordingServer, private_session_bus, recording_notification_server
 from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, incident_doc, summary_doc
 from tray_app.config import API_COMPONENT
@@ -31,26 +32,7 @@ RESOLVED = summary_doc()
 
 
 def write_config(server: StatusServer) -> None:
-    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "claude-status-tray"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.toml").write_text(
-        f"""
-[status_page]
-url = "{server.url}"
-interval = 1
-timeout = 3
-
-[probes]
-interval = 1
-timeout = 3
-api_url = "{server.url}/v1/models"
-claude_ai_url = "{server.url}/"
-
-[notifications]
-min_interval = 1
-""",
-        encoding="utf-8",
-    )
+    write_loopback_config(server.url, extra="[notifications]\nmin_interval = 1")
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
+from tests.faultrig import T0, FakeClock
 from tests.statusserver import API_401, CLOUDFLARE_403, Route, StatusServer, summary_doc
 from tray_app.config import (
     API_COMPONENT,
@@ -31,25 +32,6 @@ from tray_app.models import (
 from tray_app.monitor import Monitor
 from tray_app.sources import build_sources
 from tray_app.store import StateStore, read_summary
-
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.wall = T0
-        self.mono = 1000.0
-
-    def now(self) -> datetime:
-        return self.wall
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float, *, slept: float = 0.0) -> None:
-        """``slept``: extra wall-clock time during which the monotonic clock stood still."""
-        self.mono += seconds
-        self.wall += timedelta(seconds=seconds + slept)
 
 
 class FakePage:

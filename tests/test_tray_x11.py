@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageGrab
 
+from tests.apprig import write_loopback_config
 from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.rigs_x11 import stop_process, trayer, window_ids, x_env, xvfb_display
 from tests.statusserver import (
@@ -456,33 +457,13 @@ def test_choose_backend_table(
 # ---- the real app: `python -m tray_app` in tray mode against a loopback status page ----
 
 
-def _write_app_config(server: StatusServer) -> None:
-    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "claude-status-tray"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.toml").write_text(
-        f"""
-[status_page]
-url = "{server.url}"
-interval = 1
-timeout = 3
-
-[probes]
-interval = 1
-timeout = 3
-api_url = "{server.url}/v1/models"
-claude_ai_url = "{server.url}/"
-""",
-        encoding="utf-8",
-    )
-
-
 def test_real_app_docks_green_then_red_and_a_second_launch_rings_it(
     status_server: StatusServer, tmp_path: Path
 ) -> None:
     status_server.set_summary(summary_doc())
     status_server.set("/v1/models", API_401)
     status_server.set("/", CLOUDFLARE_403)
-    _write_app_config(status_server)
+    write_loopback_config(status_server.url)
     with ExitStack() as stack:
         display = stack.enter_context(xvfb_display())
         stack.enter_context(trayer(display))
