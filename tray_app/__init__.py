@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-
-try:
-    __version__ = metadata.version("claude-status-tray")
-except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+# A literal, not importlib.metadata: that import alone costs ~30 ms, and `statusline` runs on
+# every shell prompt. tests/test_version.py keeps it equal to pyproject.toml's version.
+__version__ = "0.1.0"
 
 APP_NAME = "claude-status-tray"
 APP_TITLE = "Claude Status Tray"

@@ -46,6 +46,7 @@ from tray_app.events import (
     WentOffline,
 )
 from tray_app.models import Health, Incident, Maintenance, MonitorSnapshot
+from tray_app.timefmt import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -173,20 +174,6 @@ def make_notification(
         url=url,
         keys=tuple(keys),
     )
-
-
-def format_duration(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 # ---- Quiet hours ----

@@ -142,7 +142,7 @@ def _load(paths: AppPaths, args: argparse.Namespace) -> LoadedConfig:
 
 
 def cmd_statusline(paths: AppPaths) -> int:
-    from tray_app.render import format_statusline
+    from tray_app.statusline import format_statusline
     from tray_app.store import read_summary
 
     print(format_statusline(read_summary(paths.state_file), datetime.now(timezone.utc)))

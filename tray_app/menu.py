@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tray_app import APP_TITLE, __version__
 from tray_app.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
-from tray_app.render import format_duration
+from tray_app.timefmt import format_duration
 
 CLAUDE_AI_URL = "https://claude.ai/"
 CONSOLE_URL = "https://console.anthropic.com/"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tray_app.events import (
@@ -23,23 +23,14 @@ from tray_app.events import (
     WentOffline,
 )
 from tray_app.models import Health, MonitorSnapshot
+from tray_app.statusline import SYMBOLS
+from tray_app.timefmt import format_duration
 
 # Exit codes of `check` (documented in the README; scripts rely on them).
 EXIT_OK = 0
 EXIT_DEGRADED = 1
 EXIT_MAJOR = 2
 EXIT_UNKNOWN = 3
-
-SYMBOLS = {
-    Health.OPERATIONAL: "✓",
-    Health.DEGRADED: "!",
-    Health.PARTIAL_OUTAGE: "!!",
-    Health.MAJOR_OUTAGE: "✗",
-    Health.MAINTENANCE: "⚒",
-    Health.UNKNOWN: "?",
-    Health.OFFLINE: "⌁",
-    Health.STATUS_PAGE_UNREACHABLE: "?",
-}
 
 
 def exit_code(overall: Health) -> int:
@@ -50,19 +41,6 @@ def exit_code(overall: Health) -> int:
     if overall is Health.MAJOR_OUTAGE:
         return EXIT_MAJOR
     return EXIT_UNKNOWN
-
-
-def format_duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
 
 
 def headline(snapshot: MonitorSnapshot) -> str:
@@ -179,34 +157,6 @@ def format_table(snapshot: MonitorSnapshot, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def format_statusline(summary: dict[str, Any] | None, now: datetime) -> str:
-    """One short line for shell prompts, from the state file's summary (no network)."""
-    if not summary:
-        return "Claude: ? (no data yet)"
-    try:
-        overall = Health(summary.get("overall", "unknown"))
-    except ValueError:
-        overall = Health.UNKNOWN
-    text = f"Claude: {SYMBOLS[overall]} {overall.label}"
-    problems = summary.get("problems") or []
-    if problems and isinstance(problems, list):
-        names = ", ".join(
-            f"{p.get('name')}{' (from here)' if p.get('probe_only') else ''}"
-            for p in problems[:3]
-            if isinstance(p, dict)
-        )
-        text += f" — {names}"
-    checked = summary.get("checked_at")
-    if isinstance(checked, str):
-        try:
-            age = now - datetime.fromisoformat(checked)
-        except (ValueError, TypeError):
-            age = None
-        if age is not None and age > timedelta(minutes=10):
-            text += f" (stale: {format_duration(age)} old)"
-    return text
-
-
 def format_event(event: Event) -> str:
     """One line per transition, for `watch`."""
     stamp = event.at.astimezone().strftime("%H:%M:%S")
@@ -254,9 +204,7 @@ __all__ = [
     "EXIT_UNKNOWN",
     "describe_event",
     "exit_code",
-    "format_duration",
     "format_event",
-    "format_statusline",
     "format_table",
     "headline",
     "snapshot_to_dict",

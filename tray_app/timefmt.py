@@ -1,0 +1,23 @@
+"""How long something lasted, in the words every message uses: "45 s", "12 min", "3 h 5 min",
+"2 d 4 h"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+__all__ = ["format_duration"]
