@@ -231,6 +231,23 @@ def test_api_answers(
     assert detail in result.detail
 
 
+def test_claude_ai_is_asked_with_head_so_no_page_is_downloaded(
+    http: httpx.Client, status_server: StatusServer
+) -> None:
+    status_server.set("/", CLOUDFLARE_403)
+    (result,) = Prober(http, settings_for(status_server.url, api=False)).run()
+    assert (result.outcome, result.status_code) == (UP, 403)
+    assert [r.method for r in status_server.requests_for("/")] == ["HEAD"]
+    assert [r.body_bytes for r in status_server.responses] == [0]
+
+
+def test_a_server_without_head_gets_a_get(http: httpx.Client, status_server: StatusServer) -> None:
+    status_server.script("/", [Route(status=405), CLOUDFLARE_403])
+    (result,) = Prober(http, settings_for(status_server.url, api=False)).run()
+    assert (result.outcome, result.status_code) == (UP, 403)
+    assert [r.method for r in status_server.requests_for("/")] == ["HEAD", "GET"]
+
+
 def test_claude_ai_5xx_is_down(http: httpx.Client, status_server: StatusServer) -> None:
     status_server.set("/", Route(status=502))
     (result,) = Prober(http, settings_for(status_server.url, api=False)).run()
@@ -407,6 +424,14 @@ def test_env_wins_over_keyring(
     assert secrets.get_api_key() == "from-env"
     monkeypatch.setenv("ANTHROPIC_API_KEY", "   ")
     assert secrets.get_api_key() == "from-keyring"
+
+
+def test_the_keyring_is_not_asked_unless_a_key_was_stored_here(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    """Importing keyring costs ~19 MB: a user who never ran `api-key set` never pays it."""
+    memory_keyring.store[("claude-status-tray", "anthropic-api-key")] = SECRET
+    assert secrets.get_api_key() is None
 
 
 def test_no_keyring_backend_means_no_key() -> None:

@@ -93,13 +93,15 @@ def fetch(
     headers: Mapping[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float | None = None,
+    method: str = "GET",
 ) -> FetchResult:
-    """GET ``url`` and read at most ``max_bytes`` of (decoded) body. Raises SourceError family."""
+    """GET (or ``method``) ``url`` and read at most ``max_bytes`` of (decoded) body.
+    Raises the SourceError family."""
     host = _host_of(url)
     request_timeout = httpx.Timeout(timeout) if timeout is not None else client.timeout
     started = time.perf_counter()
     try:
-        with client.stream("GET", url, headers=headers, timeout=request_timeout) as response:
+        with client.stream(method, url, headers=headers, timeout=request_timeout) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise BodyTooLarge(f"response larger than {format_size(max_bytes)} from {host}")

@@ -99,13 +99,21 @@ class Prober:
         )
 
     def probe_claude_ai(self) -> ProbeResult:
-        return self._probe(
-            CLAUDE_AI,
-            self._settings.claude_ai_component,
-            self._settings.claude_ai_url,
-            {"Accept": "text/html"},
-            lambda result, url: classify_claude_ai(result, requested_url=url),
-        )
+        """HEAD: the status code says all we need, and Cloudflare's challenge page is several KB
+        that a GET would download every 30 s. A server that does not do HEAD gets a GET."""
+
+        def attempt(method: str) -> ProbeResult:
+            return self._probe(
+                CLAUDE_AI,
+                self._settings.claude_ai_component,
+                self._settings.claude_ai_url,
+                {"Accept": "text/html"},
+                lambda result, url: classify_claude_ai(result, requested_url=url),
+                method=method,
+            )
+
+        probe = attempt("HEAD")
+        return attempt("GET") if probe.status_code in (405, 501) else probe
 
     def _api_key(self) -> str | None:
         try:
@@ -121,6 +129,8 @@ class Prober:
         url: str,
         headers: dict[str, str],
         classify: Callable[[FetchResult, str], tuple[ProbeOutcome, str]],
+        *,
+        method: str = "GET",
     ) -> ProbeResult:
         try:
             result = fetch(
@@ -129,6 +139,7 @@ class Prober:
                 headers=headers,
                 max_bytes=self._max_bytes,
                 timeout=self._settings.timeout,
+                method=method,
             )
         except SourceError as exc:
             outcome = outcome_for_error(exc)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from tray_app import APP_NAME
 from tray_app.errors import KeyringUnavailable
+from tray_app.paths import AppPaths
 
 logger = logging.getLogger(__name__)
 
@@ -19,11 +21,22 @@ KEYRING_SERVICE = APP_NAME  # "claude-status-tray"
 KEYRING_USER = "anthropic-api-key"
 
 
+def _stored_marker() -> Path:
+    """Says "a key was stored with `api-key set`" (never the key itself)."""
+    return AppPaths.default().state_dir / "api-key-in-keyring"
+
+
 def get_api_key() -> str | None:
-    """The API key from $ANTHROPIC_API_KEY, else from the OS keyring, else None."""
+    """The API key from $ANTHROPIC_API_KEY, else from the OS keyring, else None.
+
+    The keyring is asked only after `claude-status-tray api-key set` stored a key: importing
+    keyring costs ~19 MB and it would otherwise be loaded by every probe round for nothing.
+    """
     from_env = os.environ.get(ENV_VAR, "").strip()
     if from_env:
         return from_env
+    if not _stored_marker().exists():
+        return None
     try:
         import keyring
 
@@ -49,6 +62,9 @@ def set_api_key(key: str) -> None:
         raise KeyringUnavailable(
             f"cannot store the API key in the OS keyring ({type(exc).__name__})"
         ) from None
+    marker = _stored_marker()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("stored with `claude-status-tray api-key set`\n", encoding="utf-8")
     logger.info("API key stored in the OS keyring")
 
 
@@ -61,11 +77,13 @@ def delete_api_key() -> bool:
         try:
             keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
         except PasswordDeleteError:
+            _stored_marker().unlink(missing_ok=True)
             return False
     except Exception as exc:
         raise KeyringUnavailable(
             f"cannot delete the API key from the OS keyring ({type(exc).__name__})"
         ) from None
+    _stored_marker().unlink(missing_ok=True)
     logger.info("API key removed from the OS keyring")
     return True
 
