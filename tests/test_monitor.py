@@ -14,6 +14,7 @@ from tests.statusserver import API_401, CLOUDFLARE_403, Route, StatusServer, sum
 from tray_app.config import (
     API_COMPONENT,
     CLAUDE_AI_COMPONENT,
+    DEFAULT_STATUS_PAGE,
     BackoffSettings,
     ProbeSettings,
     Settings,
@@ -48,7 +49,7 @@ class FakePage:
         status = {"operational": Health.OPERATIONAL, "major_outage": Health.MAJOR_OUTAGE}
         return PageSnapshot(
             page_name="Claude",
-            page_url="https://status.claude.com",
+            page_url=DEFAULT_STATUS_PAGE,
             indicator="none" if self.api == "operational" else "critical",
             description="All Systems Operational",
             components=(

@@ -56,14 +56,19 @@ UNREACHABLE, TIMEOUT, TLS_ERROR = (
 SECRET = "sk-ant-test-DO-NOT-LOG-0123456789"
 
 
-def answer(route: Route, *, url: str = "https://api.anthropic.com/v1/models") -> FetchResult:
+# Only labels here: these tests never fetch them.
+DEFAULT_API_URL = ProbeSettings().api_url
+DEFAULT_CLAUDE_AI_URL = ProbeSettings().claude_ai_url
+
+
+def answer(route: Route, *, url: str = DEFAULT_API_URL) -> FetchResult:
     return FetchResult(
         status_code=route.status,
         headers={k.lower(): v for k, v in route.headers},
         body=route.body,
         url=url,
         elapsed_ms=12.0,
-        redirected=url != "https://api.anthropic.com/v1/models",
+        redirected=url != DEFAULT_API_URL,
     )
 
 
@@ -132,8 +137,8 @@ def test_classify_api(route: Route, has_key: bool, outcome: ProbeOutcome, detail
     ],
 )
 def test_classify_claude_ai(route: Route, outcome: ProbeOutcome, detail: str) -> None:
-    result = answer(route, url="https://claude.ai/")
-    got_outcome, got_detail = classify_claude_ai(result, requested_url="https://claude.ai/")
+    result = answer(route, url=DEFAULT_CLAUDE_AI_URL)
+    got_outcome, got_detail = classify_claude_ai(result, requested_url=DEFAULT_CLAUDE_AI_URL)
     assert got_outcome is outcome
     assert got_detail.startswith(detail)
 
@@ -142,15 +147,15 @@ def test_classify_claude_ai(route: Route, outcome: ProbeOutcome, detail: str) ->
     ("landed", "outcome"),
     [
         pytest.param("https://login.hotel-wifi.example/portal", UNREACHABLE, id="other-host"),
-        pytest.param("https://claude.ai/login", UP, id="same-host"),
-        pytest.param("https://www.claude.ai/", UP, id="subdomain"),
+        pytest.param(DEFAULT_CLAUDE_AI_URL + "login", UP, id="same-host"),
+        pytest.param(DEFAULT_CLAUDE_AI_URL.replace("//", "//www."), UP, id="subdomain"),
     ],
 )
 def test_redirect_to_another_host_looks_like_a_captive_portal(
     landed: str, outcome: ProbeOutcome
 ) -> None:
     result = answer(Route(200, b"<html>"), url=landed)
-    got, detail = classify_claude_ai(result, requested_url="https://claude.ai/")
+    got, detail = classify_claude_ai(result, requested_url=DEFAULT_CLAUDE_AI_URL)
     assert got is outcome
     assert ("captive portal?" in detail) is (outcome is UNREACHABLE)
 
