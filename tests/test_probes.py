@@ -243,7 +243,7 @@ def test_claude_ai_is_asked_with_head_so_no_page_is_downloaded(
     (result,) = Prober(http, settings_for(status_server.url, api=False)).run()
     assert (result.outcome, result.status_code) == (UP, 403)
     assert [r.method for r in status_server.requests_for("/")] == ["HEAD"]
-    assert [r.body_bytes for r in status_server.responses] == [0]
+    assert [r.body_bytes for r in status_server.wait_for_responses("/", 1)] == [0]
 
 
 def test_a_server_without_head_gets_a_get(http: httpx.Client, status_server: StatusServer) -> None:
