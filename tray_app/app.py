@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
-from tray_app.alerts import AlertPolicy, AlertPrefs, Notification, Urgency
+from tray_app.alerts import AlertPolicy, AlertPrefs, make_notification
 from tray_app.clock import Clock, SystemClock
 from tray_app.config import LoadedConfig, Settings, update_config
 from tray_app.dispatch import Dispatcher, Sink
@@ -126,13 +126,7 @@ class Runtime:
         self.monitor.start()
         if self.notifier is not None and self.notices:
             self.notifier.send(
-                Notification(
-                    title=f"{APP_TITLE}: check your settings"[:64],
-                    body="; ".join(self.notices)[:256],
-                    urgency=Urgency.NORMAL,
-                    url=None,
-                    keys=(),
-                )
+                make_notification(f"{APP_TITLE} started with a problem", "\n".join(self.notices))
             )
 
     def stop(self) -> None:
@@ -163,9 +157,7 @@ class Runtime:
                 settings = update_config(self.paths.config_file, changes)
             except (TrayAppError, OSError) as exc:
                 log.error("settings not saved: %s", exc)
-                self.menu_line.send(
-                    Notification("Settings not saved", str(exc)[:256], Urgency.NORMAL, None, ())
-                )
+                self.menu_line.send(make_notification("Settings not saved", str(exc)))
                 self._republish()
                 return
             self.apply_settings(settings)
