@@ -74,6 +74,7 @@ class Monitor:
         self._thread: threading.Thread | None = None
         self._pending_settings: Settings | None = None
         self._probes_unreachable = False
+        self._last_page_error: str | None = None
         self.notice: str | None = None
 
         self._state = engine.initial_state()
@@ -237,7 +238,10 @@ class Monitor:
             page = self._page.fetch()
         except SourceError as exc:
             retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
-            log.warning("status page: %s", exc)
+            # a page that stays down would fill the log: say each new failure once, then debug
+            same = str(exc) == self._last_page_error
+            log.log(logging.DEBUG if same else logging.WARNING, "status page: %s", exc)
+            self._last_page_error = str(exc)
             failure = PageFailure(
                 message=str(exc),
                 at=self._clock.now(),
@@ -245,6 +249,9 @@ class Monitor:
                 retry_after=retry_after,
             )
             return engine.PageFailed(failure), False, retry_after
+        if self._last_page_error is not None:
+            log.info("status page readable again")
+            self._last_page_error = None
         log.debug("status page: %s (%s)", page.indicator, page.description)
         return engine.PageObserved(page), True, None
 
