@@ -771,3 +771,8 @@ def test_reminder_body_says_how_long_and_stops_after_recovery() -> None:
     assert n.body == "Claude API: down for 1 h 30 min"
     p.decide([recovered(minutes=100)], OK_SNAP, at(100))
     assert p.decide([], OK_SNAP, at(200))[1] == ()
+
+
+def test_no_saved_state_on_a_first_run_is_silent(caplog: pytest.LogCaptureFixture) -> None:
+    assert AlertPolicyState.from_dict(None) == AlertPolicyState()
+    assert not caplog.records

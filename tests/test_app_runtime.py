@@ -89,3 +89,14 @@ def test_snooze_is_saved_and_resumed(runtime: Runtime) -> None:
     assert saved is not None and saved == runtime.prefs.snoozed_until
     runtime.snooze(None)
     assert load_prefs(runtime.paths.prefs_file).snoozed_until is None
+
+
+def test_unticking_the_last_watched_service_is_refused_not_turned_into_all(
+    runtime: Runtime,
+) -> None:
+    runtime.change_settings({"watch.components": [API_COMPONENT]})
+    wait_until(lambda: runtime.settings.watch.components == (API_COMPONENT,), "saved")
+    runtime.set_watched(API_COMPONENT, False)
+    assert runtime.menu_line.text == "Keep at least one service watched"
+    time.sleep(0.3)
+    assert load_config(runtime.paths.config_file).settings.watch.components == (API_COMPONENT,)

@@ -337,6 +337,14 @@ def test_windows_command_line(command: list[str], expected: str) -> None:
         ),
         (
             "win32",
+            True,
+            r"C:\Program Files\Claude Status Tray\claude-status-tray-cli.exe",
+            set(),
+            None,
+            [r"C:\Program Files\Claude Status Tray\claude-status-tray.exe"],
+        ),
+        (
+            "win32",
             False,
             r"C:\venv\Scripts\python.exe",
             {r"C:\venv\Scripts\pythonw.exe", r"C:\venv\Scripts\claude-status-tray.exe"},
@@ -367,6 +375,7 @@ def test_windows_command_line(command: list[str], expected: str) -> None:
         "fallback-module",
         "macos-venv-script",
         "frozen-windows",
+        "frozen-windows-from-the-cli-twin",
         "windows-venv-pythonw",
         "windows-venv-script",
         "windows-fallback",

@@ -181,3 +181,16 @@ def test_with_no_network_at_all_check_says_offline_within_its_timeout() -> None:
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stdout.startswith("Offline: your network is down")
     assert elapsed < 10 + 5  # the 10 s check timeout, plus interpreter start-up on a busy machine
+
+
+def test_autostart_from_the_command_line_is_real_and_remembered() -> None:
+    enabled = run_cli("autostart", "enable")
+    assert enabled.returncode == 0, enabled.stderr
+    assert "start at login: enabled" in enabled.stdout
+    entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "claude-status-tray.desktop"
+    assert entry.is_file()
+    assert "autostart = true" in (config_dir() / "config.toml").read_text(encoding="utf-8")
+    disabled = run_cli("autostart", "disable")
+    assert "start at login: disabled" in disabled.stdout
+    assert not entry.exists()
+    assert "autostart = false" in (config_dir() / "config.toml").read_text(encoding="utf-8")

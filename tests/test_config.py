@@ -575,3 +575,16 @@ def test_config_file_error_never_creates(tmp_path: Path) -> None:
     error = config_file_error(path)
     assert error is not None and "cannot read" in error
     assert not path.exists()
+
+
+def test_a_symlinked_config_stays_a_symlink_and_its_target_is_updated(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles" / "config.toml"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text("# mine\nautostart = false\n", encoding="utf-8")
+    link = tmp_path / "config" / "config.toml"
+    link.parent.mkdir()
+    link.symlink_to(dotfiles)
+    update_config(link, {"autostart": True})
+    assert link.is_symlink()
+    assert "autostart = true" in dotfiles.read_text(encoding="utf-8")
+    assert "# mine" in dotfiles.read_text(encoding="utf-8")

@@ -343,16 +343,27 @@ def test_osascript_argv() -> None:
 
 
 @pytest.mark.parametrize(
-    ("platform", "with_tray", "names"),
+    ("platform", "with_tray", "notify_send", "names"),
     [
-        ("linux", True, ["dbus", "notify-send", "plyer", "tray", "menu"]),
-        ("linux", False, ["dbus", "notify-send", "plyer", "menu"]),
-        ("win32", True, ["plyer", "tray", "menu"]),
-        ("darwin", True, ["osascript", "tray", "menu"]),
+        ("linux", True, True, ["dbus", "notify-send", "tray", "menu"]),
+        ("linux", False, True, ["dbus", "notify-send", "menu"]),
+        # plyer on Linux runs notify-send itself and ignores its exit code: only without it
+        ("linux", True, False, ["dbus", "notify-send", "plyer", "tray", "menu"]),
+        ("win32", True, True, ["plyer", "tray", "menu"]),
+        ("darwin", True, True, ["osascript", "tray", "menu"]),
     ],
-    ids=["linux", "linux-no-tray", "windows", "macos"],
+    ids=["linux", "linux-no-tray", "linux-no-notify-send", "windows", "macos"],
 )
-def test_default_backends_order(platform: str, with_tray: bool, names: list[str]) -> None:
+def test_default_backends_order(
+    platform: str,
+    with_tray: bool,
+    notify_send: bool,
+    names: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    if not notify_send:
+        monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without notify-send
     tray = (lambda title, body: True) if with_tray else None
     backends = default_backends(platform, tray_notify=tray, icon_path=ICON, open_url=None)
     assert [b.name for b in backends] == names

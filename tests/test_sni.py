@@ -203,3 +203,13 @@ def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path:
             )
             driver.send("stop")
             driver.expect("EXITED")
+
+
+def test_a_status_notifier_watcher_counts_as_a_tray_host() -> None:
+    from tray_app.tray import tray_host_present
+
+    with private_session_bus() as bus_env:
+        env = {"DBUS_SESSION_BUS_ADDRESS": bus_env["DBUS_SESSION_BUS_ADDRESS"]}
+        assert not tray_host_present(env)
+        with fake_watcher(env["DBUS_SESSION_BUS_ADDRESS"]):
+            wait_for(lambda: tray_host_present(env), "the watcher to count as a tray host")

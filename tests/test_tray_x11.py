@@ -42,7 +42,7 @@ from tests.statusserver import (
 from tray_app.config import API_COMPONENT
 from tray_app.icons import COLOURS
 from tray_app.models import Health
-from tray_app.tray import BackendChoice, _Probes, choose_backend
+from tray_app.tray import BackendChoice, _Probes, choose_backend, tray_host_present
 
 pytestmark = [pytest.mark.x11, pytest.mark.dbus]
 
@@ -343,6 +343,17 @@ def test_xorg_backend_docks_but_cannot_notify(tmp_path: Path) -> None:
             driver.expect("EXITED")
         log = (tmp_path / "tray.log").read_text()
         assert "its menu receives no clicks" in log
+
+
+def test_a_tray_host_is_seen_when_trayer_runs_and_not_before() -> None:
+    """Without one the app says, once, that nothing can show its icon (GNOME without the
+    AppIndicator extension); the fake StatusNotifierWatcher side is in test_sni.py."""
+    with xvfb_display() as display:
+        env = x_env(display)
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        assert not tray_host_present(env)
+        with trayer(display):
+            wait_for(lambda: tray_host_present(env), "trayer to own the tray selection")
 
 
 # ---- choose_backend: real environment ----

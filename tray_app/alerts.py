@@ -247,7 +247,10 @@ class AlertPolicyState:
 
     @classmethod
     def from_dict(cls, data: Any) -> AlertPolicyState:
-        """Tolerant: a damaged or foreign document gives a fresh state (and a warning)."""
+        """Tolerant: a damaged or foreign document gives a fresh state (and a warning); no
+        document at all (the first run) gives a fresh state silently."""
+        if data is None:
+            return cls()
         try:
             if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
                 raise ValueError(f"unknown alert state version in {type(data).__name__}")

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -70,6 +71,7 @@ class Runtime:
         self._printer = printer
         self._last_prune: datetime | None = None
         self._history_error: str | None = None
+        self.autostart_enabled = False  # what is really set; sync_autostart() reads it
 
         self.sources = build_sources(self.settings, clock=self._clock)
         self.history: History | None = None
@@ -171,6 +173,55 @@ class Runtime:
                 self.policy.settings = settings.notifications
                 self.policy.watch = settings.watch
         self.monitor.update_settings(settings)
+
+    def set_watched(self, component_id: str, watched: bool) -> None:
+        current = list(self.settings.watch.components)
+        if not current:  # all watched: start from every component we know
+            current = [c.id for c in self.monitor.snapshot.components]
+        if watched and component_id not in current:
+            current.append(component_id)
+        if not watched:
+            current = [c for c in current if c != component_id]
+        if not current:  # an empty list would mean "all": say so instead of ticking everything
+            self.menu_line.send(make_notification("Keep at least one service watched", ""))
+            self._republish()
+            return
+        known = {c.id for c in self.monitor.snapshot.components}
+        self.change_settings({"watch.components": [] if set(current) >= known else current})
+
+    def set_autostart(self, enable: bool) -> None:
+        """The menu checkbox: change it for real, then remember the choice in the settings."""
+
+        def work() -> None:
+            from tray_app.autostart import autostart_for
+
+            try:
+                backend = autostart_for()
+                backend.enable() if enable else backend.disable()
+                self.autostart_enabled = backend.is_enabled()
+            except (TrayAppError, OSError) as exc:
+                log.error("start at login: %s", exc)
+                self.menu_line.send(make_notification("Start at login not changed", str(exc)))
+                self._republish()
+                return
+            self.change_settings({"autostart": enable})
+
+        threading.Thread(target=work, name="autostart", daemon=True).start()
+
+    def sync_autostart(self) -> None:
+        """At start: apply `autostart = true` from the settings, and show what is really set
+        (the CLI or an installer may have changed it)."""
+        from tray_app.autostart import autostart_for
+
+        try:
+            backend = autostart_for()
+            if self.settings.autostart and not backend.is_enabled():
+                backend.enable()
+                log.info("start at login enabled, as the settings ask")
+            self.autostart_enabled = backend.is_enabled()
+        except (TrayAppError, OSError) as exc:
+            log.error("start at login: %s", exc)
+        self._republish()
 
     # ---- sinks (run on the dispatcher thread) ----
 
@@ -376,34 +427,12 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
 
     runtime = Runtime(loaded, paths, notify=True, tray_notify=tray_notify)
 
-    def set_autostart(enable: bool) -> None:
-        from tray_app.autostart import autostart_for
-
-        try:
-            backend = autostart_for()
-            backend.enable() if enable else backend.disable()
-        except (TrayAppError, OSError) as exc:
-            log.error("start at login: %s", exc)
-            return
-        runtime.change_settings({"autostart": enable})
-
-    def set_watched(component_id: str, watched: bool) -> None:
-        current = list(runtime.settings.watch.components)
-        if not current:  # all watched: start from every component we know
-            current = [c.id for c in runtime.monitor.snapshot.components]
-        if watched and component_id not in current:
-            current.append(component_id)
-        if not watched:
-            current = [c for c in current if c != component_id]
-        known = {c.id for c in runtime.monitor.snapshot.components}
-        runtime.change_settings({"watch.components": [] if set(current) >= known else current})
-
     actions = TrayActions(
         check_now=runtime.monitor.check_now,
-        set_watched=set_watched,
+        set_watched=runtime.set_watched,
         snooze=runtime.snooze,
         set_notifications=lambda on: runtime.change_settings({"notifications.enabled": on}),
-        set_autostart=set_autostart,
+        set_autostart=runtime.set_autostart,
         open_url=open_url,
         open_path=open_path,
         quit=lambda: holder["tray"].stop(),
@@ -422,6 +451,10 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     def on_ready() -> None:
         runtime.start(on_snapshot)
         instance.serve(runtime.monitor.check_now)
+        threading.Thread(target=runtime.sync_autostart, name="autostart", daemon=True).start()
+        threading.Thread(
+            target=_warn_if_no_tray_host, args=(runtime,), name="tray-host", daemon=True
+        ).start()
 
     try:
         ui.run(on_ready)
@@ -432,6 +465,28 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     return 0
 
 
+NO_TRAY_GRACE = 10.0  # seconds: at login the app may start before the panel does
+
+
+def _warn_if_no_tray_host(runtime: Runtime, grace: float = NO_TRAY_GRACE) -> None:
+    """If nothing on this desktop can show the icon, say so once (and keep running: a panel
+    that starts later still gets the icon, and notifications work anyway)."""
+    from tray_app.tray import tray_host_present
+
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if tray_host_present():
+            return
+        time.sleep(1.0)
+    message = (
+        "no system tray is showing the icon; on GNOME install and enable the AppIndicator "
+        "extension (gnome-shell-extension-appindicator). Notifications still work."
+    )
+    log.warning("%s", message)
+    if runtime.notifier is not None:
+        runtime.notifier.send(make_notification(f"{APP_TITLE} has no tray to show in", message))
+
+
 def runtime_menu_prefs(runtime: Runtime) -> Any:
     from tray_app.menu import MenuPrefs
 
@@ -439,7 +494,7 @@ def runtime_menu_prefs(runtime: Runtime) -> Any:
     return MenuPrefs(
         notifications_enabled=settings.notifications.enabled,
         snoozed_until=runtime.prefs.snoozed_until,
-        autostart=settings.autostart,
+        autostart=runtime.autostart_enabled,
         watched=settings.watch.components,
         last_alert=runtime.menu_line.text,
     )

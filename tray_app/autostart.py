@@ -78,7 +78,8 @@ def launch_command(
 ) -> list[str]:
     """The argv that starts the tray app for this installation.
 
-    1. A frozen (PyInstaller) build: the executable itself.
+    1. A frozen (PyInstaller) build: the executable itself; on Windows the windowed
+       ``claude-status-tray.exe`` even when asked from its console twin ``...-cli.exe``.
     2. Windows, pip/pipx: ``pythonw.exe -m tray_app`` from the same environment, because the
        ``claude-status-tray.exe`` console script would keep a console window open at login.
     3. pip/pipx: the ``claude-status-tray`` console script beside the interpreter
@@ -95,6 +96,9 @@ def launch_command(
     path_type: type[PurePath] = PureWindowsPath if windows else PurePosixPath
 
     if frozen:
+        exe = path_type(executable)
+        if windows and exe.stem.lower().endswith("-cli"):
+            return [str(exe.with_name(f"{APP_NAME}.exe"))]
         return [executable]
     exe_dir = path_type(executable).parent
     if windows:

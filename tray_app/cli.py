@@ -86,7 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _restore_child_environment() -> None:
+    """A frozen Linux build runs with LD_LIBRARY_PATH pointing at its bundled libraries;
+    programs we start (notify-send, xdg-open, the browser, hooks) must get the user's own."""
+    if not getattr(sys, "frozen", False) or not sys.platform.startswith("linux"):
+        return
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = original
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _restore_child_environment()
     args = build_parser().parse_args(argv)
     command = args.command or "tray"
     paths = AppPaths.default()
@@ -113,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "history":
             return cmd_history(paths, since=args.since, json_out=args.json, csv_out=args.csv)
         if command == "autostart":
-            return cmd_autostart(args.action)
+            return cmd_autostart(paths, args.action)
         if command == "api-key":
             return cmd_api_key(args.action)
 
@@ -245,8 +258,9 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
     return 0
 
 
-def cmd_autostart(action: str) -> int:
+def cmd_autostart(paths: AppPaths, action: str) -> int:
     from tray_app.autostart import autostart_for
+    from tray_app.config import update_config
     from tray_app.errors import TrayAppError
 
     backend = autostart_for()
@@ -258,6 +272,11 @@ def cmd_autostart(action: str) -> int:
     except (TrayAppError, OSError) as exc:
         print(f"{APP_NAME}: autostart: {exc}", file=sys.stderr)
         return 1
+    if action != "status":
+        try:  # keep the setting in step, so the tray does not undo it at its next start
+            update_config(paths.config_file, {"autostart": action == "enable"})
+        except TrayAppError as exc:
+            print(f"{APP_NAME}: autostart changed, but config.toml not: {exc}", file=sys.stderr)
     state = "enabled" if backend.is_enabled() else "disabled"
     print(f"start at login: {state} ({backend.describe()})")
     return 0

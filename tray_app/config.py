@@ -702,6 +702,7 @@ def update_config(path: Path, changes: Mapping[str, object]) -> Settings:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    path = path.resolve()  # a config.toml symlinked from a dotfiles folder stays a symlink
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)

@@ -431,11 +431,11 @@ def default_backends(
     elif platform == "win32":
         backends.append(PlyerBackend(icon_path, platform))
     else:
-        backends += [
-            DBusBackend(icon_path, open_url),
-            NotifySendBackend(icon_path),
-            PlyerBackend(icon_path, platform),
-        ]
+        backends += [DBusBackend(icon_path, open_url), NotifySendBackend(icon_path)]
+        if shutil.which("notify-send") is None:
+            # plyer on Linux runs notify-send itself and ignores its exit code: after a failed
+            # notify-send it would report a notification nobody saw
+            backends.append(PlyerBackend(icon_path, platform))
     if tray_notify is not None:
         backends.append(CallableBackend(tray_notify))
     backends.append(menu or MenuLineBackend())

@@ -21,6 +21,12 @@ KEYRING_SERVICE = APP_NAME  # "claude-status-tray"
 KEYRING_USER = "anthropic-api-key"
 
 
+def _usable(key: str) -> bool:
+    """An HTTP header can carry only visible ASCII; anything else would end up in an error
+    message (and so in a log) instead of in the request."""
+    return bool(key) and all("!" <= ch <= "~" for ch in key)
+
+
 def _stored_marker() -> Path:
     """Says "a key was stored with `api-key set`" (never the key itself)."""
     return AppPaths.default().state_dir / "api-key-in-keyring"
@@ -34,7 +40,10 @@ def get_api_key() -> str | None:
     """
     from_env = os.environ.get(ENV_VAR, "").strip()
     if from_env:
-        return from_env
+        if _usable(from_env):
+            return from_env
+        logger.warning("%s has characters an API key cannot have; probing without a key", ENV_VAR)
+        return None
     if not _stored_marker().exists():
         return None
     try:
@@ -44,7 +53,7 @@ def get_api_key() -> str | None:
     except Exception as exc:  # any backend failure just means "no key"
         logger.debug("no API key from the OS keyring (%s)", type(exc).__name__)
         return None
-    if isinstance(stored, str) and stored.strip():
+    if isinstance(stored, str) and _usable(stored.strip()):
         return stored.strip()
     return None
 
@@ -54,6 +63,8 @@ def set_api_key(key: str) -> None:
     key = key.strip()
     if not key:
         raise KeyringUnavailable("refusing to store an empty API key")
+    if not _usable(key):
+        raise KeyringUnavailable("refusing to store a key with spaces or invisible characters")
     try:
         import keyring
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
+from tray_app.dbus import name_has_owner
 from tray_app.errors import TrayUnavailable
 from tray_app.icons import render_icon
 from tray_app.menu import (
@@ -67,6 +68,8 @@ log = logging.getLogger(__name__)
 ICON_SIZE = 32
 ICON_SCALE = 2  # draw at 64 px; panels scale down, HiDPI panels stay crisp
 LINUX_BACKENDS = ("appindicator", "gtk", "xorg")
+SNI_WATCHER = "org.kde.StatusNotifierWatcher"
+NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 _WM_APP_REFRESH = 0x8000 + 7  # WM_APP + 7
 
 
@@ -129,6 +132,31 @@ def _session_bus_reachable(env: Mapping[str, str]) -> bool:
         log.debug("session bus %s not usable: %s", address, exc)
         return False
     return True
+
+
+def tray_host_present(env: Mapping[str, str] | None = None) -> bool:
+    """Is anything on this desktop able to show a tray icon: a StatusNotifierWatcher on the
+    session bus (KDE, GNOME's AppIndicator extension, waybar...) or an XEmbed system tray?"""
+    env = os.environ if env is None else env
+    bus = env.get("DBUS_SESSION_BUS_ADDRESS")
+    if bus and name_has_owner(SNI_WATCHER, bus):
+        return True
+    display = env.get("DISPLAY")
+    if not display or not _xlib_available():
+        return False
+    try:
+        from Xlib import display as xdisplay
+
+        conn = xdisplay.Display(display)
+        try:
+            atom = conn.intern_atom(f"_NET_SYSTEM_TRAY_S{conn.get_default_screen()}")
+            owner = conn.get_selection_owner(atom)
+        finally:
+            conn.close()
+    except Exception as exc:  # Xlib raises its own error types
+        log.debug("cannot ask the X server for a system tray: %s", exc)
+        return False
+    return bool(getattr(owner, "id", owner))
 
 
 def _typelib_available(namespace: str, version: str) -> bool:
@@ -290,8 +318,13 @@ class TrayUI:
             self._icon._display.display.socket.shutdown(socket.SHUT_RDWR)
 
     def notify(self, title: str, body: str) -> bool:
-        """Show ``body`` through the tray backend; False if it cannot (e.g. xorg)."""
+        """Show ``body`` through the tray backend; False if it cannot (e.g. xorg).
+
+        On Linux pystray's notify goes to the same notification server over D-Bus and fails
+        silently without one, so it only claims delivery when that server is there."""
         if not self._ready.is_set() or not getattr(self._icon, "HAS_NOTIFICATION", False):
+            return False
+        if self.backend in LINUX_BACKENDS and not name_has_owner(NOTIFICATIONS_NAME):
             return False
         try:
             self._icon.notify(body, title)
