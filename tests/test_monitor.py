@@ -138,6 +138,19 @@ def test_page_errors_back_off_exponentially_and_recover(tmp_path: Path) -> None:
     assert snap.page_error and "HTTP 500" in snap.page_error
 
 
+def test_a_bug_in_a_source_backs_off_like_any_failure_instead_of_spinning(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path)
+    rig.page.error = RuntimeError("a parser bug")
+    rig.monitor.run_pending()
+    for _ in range(59):
+        rig.clock.advance(1)
+        assert "page" not in rig.monitor.run_pending()
+    assert rig.page.calls == 1
+    assert rig.monitor.snapshot.overall is Health.STATUS_PAGE_UNREACHABLE
+
+
 def test_retry_after_is_honoured(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     rig.page.error = HTTPStatusError("busy", status_code=503, retry_after=300.0)

@@ -397,6 +397,7 @@ def test_html_is_invalid_response(
         pytest.param(b"", "broken JSON", id="empty"),
         pytest.param(b"\xff\xfe\xfa", "undecodable", id="bytes"),
         pytest.param(b'{"status": 1, "components": []}', "wrong shape", id="shape"),
+        pytest.param(b"[" * 200_000, "nested too deeply", id="deeply-nested"),
     ],
 )
 def test_bad_json_is_invalid_response(

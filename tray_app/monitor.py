@@ -188,7 +188,14 @@ class Monitor:
             elif name == PROBES:
                 prober = self._prober
                 assert prober is not None
-                results = self._interruptible(prober.run)
+                try:
+                    results = self._interruptible(prober.run)
+                except _Stopped:
+                    raise
+                except Exception:  # Prober.run never raises; if it ever does, do not spin
+                    log.exception("probes failed unexpectedly")
+                    self._schedule.done(name, self._clock.monotonic(), ok=False)
+                    return
                 obs, ok, retry_after = engine.ProbesObserved(results, self._clock.now()), True, None
                 self._confirm_network(results)
             else:
@@ -236,7 +243,10 @@ class Monitor:
     def _poll_page(self) -> tuple[engine.Observation, bool, float | None]:
         try:
             page = self._page.fetch()
-        except SourceError as exc:
+        except Exception as exc:  # SourceError, or a bug: either way a failed read, not a spin
+            if not isinstance(exc, SourceError):
+                log.exception("status page read failed unexpectedly")
+                exc = SourceError(f"unexpected {type(exc).__name__}: {exc}")
             retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
             # a page that stays down would fill the log: say each new failure once, then debug
             same = str(exc) == self._last_page_error

@@ -106,7 +106,15 @@ class StatusPageClient:
                 raise InvalidResponse(HTML_MESSAGE)
             _check_status(result, now)
             doc = _decode_json(result)
-            snapshot = parse_summary(doc, now, etag=result.headers.get("etag"))
+            try:
+                snapshot = parse_summary(doc, now, etag=result.headers.get("etag"))
+            except InvalidResponse:
+                raise
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                # a quirk the parser has not met yet: a bad answer, never a crash
+                raise InvalidResponse(
+                    f"status page JSON could not be read ({type(exc).__name__}: {exc})"
+                ) from exc
         self._last = snapshot
         return snapshot
 
@@ -146,6 +154,8 @@ def _decode_json(result: FetchResult) -> object:
         raise InvalidResponse(
             f"status page answered broken JSON (truncated?): {exc.msg} at byte {exc.pos}"
         ) from exc
+    except RecursionError as exc:
+        raise InvalidResponse("status page answered JSON nested too deeply") from exc
 
 
 # ---- pure parsing ----
