@@ -226,6 +226,15 @@ def test_unreadable_state_file_starts_fresh_and_keeps_the_file(tmp_path: Path) -
     assert rig.monitor.snapshot.overall is Health.OPERATIONAL
 
 
+def test_a_state_from_another_version_is_kept_aside_not_overwritten(tmp_path: Path) -> None:
+    doc = '{"version": 1, "summary": {}, "engine": {"version": 99}}'
+    (tmp_path / "state.json").write_text(doc, encoding="utf-8")
+    rig = Rig(tmp_path)
+    assert rig.monitor.notice and "could not be used" in rig.monitor.notice
+    rig.monitor.run_pending()
+    assert (tmp_path / "state.json.bad").read_text(encoding="utf-8") == doc
+
+
 def test_offline_is_not_claude_down(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     rig.monitor.run_pending()

@@ -84,7 +84,7 @@ class Monitor:
                 try:
                     self._state = engine.state_from_dict(saved)
                 except (ValueError, KeyError, TypeError) as exc:
-                    self.notice = f"last saved state could not be used ({exc}); starting fresh"
+                    self.notice = store.set_aside(f"last saved state could not be used ({exc})")
         if self.notice:
             log.warning("%s", self.notice)
 

@@ -59,7 +59,8 @@ class Schedule:
 
         After n consecutive errors the delay is ``interval * 2**(n-1)`` (so never faster than the
         normal poll), capped at ``backoff_max``, spread by +/- ``jitter`` so many clients do not
-        retry in step; a server's Retry-After is honoured when it asks for longer.
+        retry in step (never below the interval); a server's Retry-After is honoured when it asks
+        for longer, up to ``backoff_max``.
         """
         job = self._jobs[name]
         if ok:
@@ -68,9 +69,9 @@ class Schedule:
         else:
             job.errors += 1
             base = min(self._backoff_max, job.interval * 2 ** min(job.errors - 1, 30))
-            delay = base * (1 + self._rng.uniform(-self._jitter, self._jitter))
-        if retry_after is not None:
-            delay = max(delay, retry_after)
+            delay = max(job.interval, base * (1 + self._rng.uniform(-self._jitter, self._jitter)))
+        if retry_after is not None:  # honoured, up to the longest wait the user allows
+            delay = max(delay, min(retry_after, self._backoff_max))
         job.next_due = mono + delay
         return delay
 

@@ -72,14 +72,15 @@ class StateStore:
             if not isinstance(engine, dict):
                 raise ValueError("engine state is not an object")
         except (ValueError, KeyError) as exc:
-            aside = self.path.with_name(f"{self.path.name}.bad")
-            with contextlib.suppress(OSError):
-                os.replace(self.path, aside)
-            return (
-                None,
-                f"last saved state was unreadable ({exc}); starting fresh (kept as {aside})",
-            )
+            return None, self.set_aside(f"last saved state was unreadable ({exc})")
         return engine, None
+
+    def set_aside(self, why: str) -> str:
+        """Move an unusable state file out of the way (never delete it); the notice to show."""
+        aside = self.path.with_name(f"{self.path.name}.bad")
+        with contextlib.suppress(OSError):
+            os.replace(self.path, aside)
+        return f"{why}; starting fresh (kept as {aside})"
 
     def save(self, engine: dict[str, Any], snapshot: MonitorSnapshot) -> None:
         write_json_atomic(
