@@ -776,3 +776,30 @@ def test_reminder_body_says_how_long_and_stops_after_recovery() -> None:
 def test_no_saved_state_on_a_first_run_is_silent(caplog: pytest.LogCaptureFixture) -> None:
     assert AlertPolicyState.from_dict(None) == AlertPolicyState()
     assert not caplog.records
+
+
+def test_no_reminders_for_a_component_the_user_stopped_watching() -> None:
+    p = policy(reminder_minutes=30)
+    p.decide([down()], snap(api=Health.MAJOR_OUTAGE), T0)
+    assert titles(p.decide([], snap(api=Health.MAJOR_OUTAGE), at(31))[1]) == [
+        "Still down: Claude API"
+    ]
+    p.update_settings(p.settings, WatchSettings((CLAUDE_AI_COMPONENT,)))
+    assert p.decide([], snap(api=Health.MAJOR_OUTAGE), at(62))[1] == ()
+
+
+def test_an_incident_that_matched_the_keywords_is_followed_to_its_resolution() -> None:
+    p = policy(watch=WatchSettings(keywords=("Opus",)))
+    opened = incident(name="Elevated errors", body="Requests to Claude Opus fail.")
+    fixed = incident(name="Elevated errors", body="A fix has been implemented.", status="resolved")
+    assert titles(p.decide([IncidentOpened(at=T0, incident=opened)], OK_SNAP, T0)[1]) == [
+        "Elevated errors"
+    ]
+    resolved = IncidentResolved(at=at(30), incident=fixed, lasted=timedelta(minutes=30))
+    assert titles(p.decide([resolved], OK_SNAP, at(30))[1]) == ["Resolved: Elevated errors"]
+
+
+def test_quiet_hours_changed_from_the_settings_apply_at_once() -> None:
+    p = policy()
+    p.update_settings(NotificationSettings(quiet_hours="00:00-23:59"), WatchSettings())
+    assert p.decide([down()], snap(api=Health.MAJOR_OUTAGE), T0)[1] == ()

@@ -362,6 +362,12 @@ class AlertPolicy:
         self.tz = tz
         self.quiet = parse_quiet_hours(settings.quiet_hours)
 
+    def update_settings(self, settings: NotificationSettings, watch: WatchSettings) -> None:
+        """New settings from the menu or the file; the state (what was said) is kept."""
+        self.settings = settings
+        self.watch = watch
+        self.quiet = parse_quiet_hours(settings.quiet_hours)
+
     def to_dict(self) -> dict[str, Any]:
         return self.state.to_dict()
 
@@ -472,8 +478,14 @@ class AlertPolicy:
             incident = event.incident
             ids = _incident_component_ids(incident)
             extra = event.update.body if isinstance(event, IncidentUpdated) and event.update else ""
-            if not self._watched(ids) or not self._mentions_keyword(incident, extra):
+            # an incident that matched the keyword filter once stays matched: its later updates
+            # ("a fix has been implemented") need not repeat the model's name
+            matched = f"incident:{incident.id}:matched"
+            if not self._watched(ids):
                 return
+            if matched not in run.seen_set and not self._mentions_keyword(incident, extra):
+                return
+            run.mark_seen(matched)
             if isinstance(event, IncidentOpened) and incident.latest_update:
                 # the opening notification already carries the first update
                 run.mark_seen(f"incident:{incident.id}:update:{incident.latest_update.id}")
@@ -583,7 +595,7 @@ class AlertPolicy:
                 continue
             run.set_comp(cid, pending=False)
             view = views.get(cid)
-            if view is None:
+            if view is None or not self._watched((cid,)):
                 continue
             health = view.health if view.health.is_problem else Health.OPERATIONAL
             if health.value == comp.told:
@@ -616,6 +628,8 @@ class AlertPolicy:
         for cid, comp in run.components.items():
             view = views.get(cid)
             if comp.told == OK or comp.told_at is None or view is None:
+                continue
+            if not self._watched((cid,)) or cid in self.settings.only_when_back:
                 continue
             if not view.health.is_down or not Health(comp.told).is_down:
                 continue

@@ -170,8 +170,7 @@ class Runtime:
         with self._settings_lock:
             self.settings = settings
             if self.policy is not None:
-                self.policy.settings = settings.notifications
-                self.policy.watch = settings.watch
+                self.policy.update_settings(settings.notifications, settings.watch)
         self.monitor.update_settings(settings)
 
     def set_watched(self, component_id: str, watched: bool) -> None:
