@@ -202,9 +202,13 @@ class Monitor:
                 obs, ok, retry_after = engine.Tick(self._clock.now()), True, None
         except _Stopped:
             return
-        delay = self._schedule.done(name, self._clock.monotonic(), ok=ok, retry_after=retry_after)
+        mono = self._clock.monotonic()
+        delay = self._schedule.done(name, mono, ok=ok, retry_after=retry_after)
         if not ok:
             log.debug("%s: next attempt in %.0f s", name, delay)
+        if isinstance(obs, engine.PageFailed) and obs.failure.network and self._prober is not None:
+            # the page cannot be reached: ask the probes now whether it is our network
+            self._schedule.make_due(PROBES, mono)
         self._apply(obs)
 
     def _interruptible(self, work: Callable[[], _T]) -> _T:

@@ -230,6 +230,8 @@ class MonitorState:
     page: PageSnapshot | None = None  # the last successful read
     page_failure: PageFailure | None = None  # set while the latest page attempt failed
     page_unreachable_announced: bool = False
+    # did the probes get through just before the page's latest failure? (see _page_unreachable)
+    probes_ok_before_failure: bool = False
     latest_probes: tuple[ProbeResult, ...] = ()  # the latest round of probe results
     offline_since: datetime | None = None
     last_checked: datetime | None = None
@@ -286,7 +288,12 @@ def step(
             last_checked=now,
         )
     elif isinstance(obs, PageFailed):
-        state = replace(state, page_failure=obs.failure, last_checked=now)
+        state = replace(
+            state,
+            page_failure=obs.failure,
+            probes_ok_before_failure=_probes_got_through(state.latest_probes),
+            last_checked=now,
+        )
     elif isinstance(obs, ProbesObserved):
         if settings.probes.enabled and obs.results:
             state = replace(state, latest_probes=obs.results, last_checked=now)
@@ -304,7 +311,12 @@ def step(
     if isinstance(obs, PageObserved) and state.page_unreachable_announced:
         events.append(StatusPageReachable(at=now))
         state = replace(state, page_unreachable_announced=False)
-    elif state.page_failure is not None and not offline and not state.page_unreachable_announced:
+    elif (
+        state.page_failure is not None
+        and _page_unreachable(state)
+        and not offline
+        and not state.page_unreachable_announced
+    ):
         events.append(StatusPageUnreachable(at=now, detail=state.page_failure.message))
         state = replace(state, page_unreachable_announced=True)
 
@@ -335,6 +347,26 @@ def _is_offline(state: MonitorState, settings: Settings) -> bool:
             all(r.outcome is ProbeOutcome.UNREACHABLE for r in state.latest_probes)
         )
     return bool(latest_failed) and all(latest_failed)
+
+
+def _probes_got_through(results: tuple[ProbeResult, ...]) -> bool:
+    return bool(results) and not all(r.outcome is ProbeOutcome.UNREACHABLE for r in results)
+
+
+def _page_unreachable(state: MonitorState) -> bool:
+    """Is it the status page that fails, not our network?
+
+    An HTTP-level failure (5xx, HTML, broken JSON) is the page's. A DNS/connect failure is the
+    page's only when the probes got through both just before it and after it: a network that
+    is dropping (probes still fine from a moment ago) or coming back (the page's last attempt
+    was made while offline) is not "status page unreachable"."""
+    failure = state.page_failure
+    if failure is None:
+        return False
+    if not failure.network:
+        return True
+    later = tuple(r for r in state.latest_probes if r.at >= failure.at)
+    return state.probes_ok_before_failure and _probes_got_through(later)
 
 
 def _offline_detail(state: MonitorState) -> str:
@@ -715,7 +747,8 @@ def _overall(
     for view in watched:
         worst = worse(worst, view.health)
     probe_only = [v for v in watched if v.probe_only]
-    if state.page_failure is not None:
+    if _page_unreachable(state):
+        assert state.page_failure is not None
         if worst.is_problem:
             return worst, f"{_names(watched, worst)}: {worst.label} (status page unreachable)"
         return (
