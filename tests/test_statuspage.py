@@ -25,7 +25,7 @@ from tests.statusserver import (
     summary_doc,
 )
 from tray_app.config import API_COMPONENT, CONSOLE_COMPONENT
-from tray_app.errors import BodyTooLarge, HTTPStatusError, InvalidResponse
+from tray_app.errors import BodyTooLarge, HTTPStatusError, InvalidResponse, NetworkError
 from tray_app.http import TooManyRedirects, build_client
 from tray_app.models import Health, PageSnapshot
 from tray_app.statuspage import StatusPageClient, parse_summary, parse_time
@@ -463,3 +463,25 @@ def test_failure_keeps_the_last_good_snapshot(
     with pytest.raises(HTTPStatusError):
         client.fetch()
     assert client.last is good
+
+
+def test_a_captive_portal_in_the_pages_place_is_our_network(
+    http: httpx.Client, status_server: StatusServer
+) -> None:
+    """Redirected to another host that answers HTML: the Wi-Fi's login page, not the page's
+    trouble. ("localhost" is this same loopback server under another name.)"""
+    portal = f"http://localhost:{status_server.port}/login"
+    status_server.set(SUMMARY_PATH, redirect(portal, 302))
+    status_server.set("/login", CAPTIVE_PORTAL_200)
+    with pytest.raises(NetworkError, match="captive portal"):
+        make_client(http, status_server).fetch()
+
+
+def test_a_redirect_to_another_host_that_answers_json_is_followed(
+    http: httpx.Client, status_server: StatusServer
+) -> None:
+    """Like status.anthropic.com -> status.claude.com."""
+    moved = f"http://localhost:{status_server.port}/moved.json"
+    status_server.set(SUMMARY_PATH, redirect(moved, 301))
+    status_server.set_json("/moved.json", summary_doc())
+    assert make_client(http, status_server).fetch().indicator == "none"

@@ -42,6 +42,7 @@ from tray_app.errors import (
 logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
+CAPTIVE = "captive portal?"
 # httpx closes idle connections after 5 s by default; a 60 s poll should reuse its connection.
 KEEPALIVE_EXPIRY = 120.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -143,6 +144,18 @@ def _read_capped(response: httpx.Response, max_bytes: int, host: str, *, deadlin
             raise FetchTimeout(f"{host} did not finish answering in time (slow drip)")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def captive_portal(result: FetchResult, requested_url: str | None) -> str:
+    """Why this answer looks like our own network intercepting us, or ""."""
+    if result.status_code == 511:
+        return f"HTTP 511 Network Authentication Required ({CAPTIVE})"
+    if result.redirected and requested_url is not None:
+        wanted = httpx.URL(requested_url).host
+        landed = httpx.URL(result.url).host
+        if landed != wanted and not landed.endswith("." + wanted):
+            return f"redirected to {landed} ({CAPTIVE})"
+    return ""
 
 
 def translate_error(exc: BaseException, url: str) -> SourceError:

@@ -37,7 +37,7 @@ import httpx
 
 from tray_app.config import ProbeSettings
 from tray_app.errors import FetchTimeout, NetworkError, SourceError, TLSError
-from tray_app.http import FetchResult, fetch
+from tray_app.http import CAPTIVE, FetchResult, captive_portal, fetch
 from tray_app.models import ProbeOutcome, ProbeResult
 from tray_app.secrets import get_api_key
 
@@ -47,7 +47,6 @@ PROBE_MAX_BYTES = 256 * 1024
 ANTHROPIC_VERSION = "2023-06-01"
 API = "api"
 CLAUDE_AI = "claude_ai"
-CAPTIVE = "captive portal?"
 
 
 def _utc_now() -> datetime:
@@ -195,7 +194,7 @@ def classify_api(
 ) -> tuple[ProbeOutcome, str]:
     """Classify an answer from the API front door (see the module docstring)."""
     code = result.status_code
-    captive = _captive_portal(result, requested_url)
+    captive = captive_portal(result, requested_url)
     if captive:
         return ProbeOutcome.UNREACHABLE, captive
     error_type = _anthropic_error_type(result)
@@ -221,7 +220,7 @@ def classify_claude_ai(
 ) -> tuple[ProbeOutcome, str]:
     """Classify an answer from claude.ai: anything below 500 means the front door is up."""
     code = result.status_code
-    captive = _captive_portal(result, requested_url)
+    captive = captive_portal(result, requested_url)
     if captive:
         return ProbeOutcome.UNREACHABLE, captive
     if code >= 500:
@@ -229,18 +228,6 @@ def classify_claude_ai(
     if code == 403 and result.headers.get("cf-mitigated") == "challenge":
         return ProbeOutcome.UP, "Cloudflare challenge (the site is up)"
     return ProbeOutcome.UP, ""
-
-
-def _captive_portal(result: FetchResult, requested_url: str | None) -> str:
-    """Why this answer looks like our own network intercepting us, or ""."""
-    if result.status_code == 511:
-        return f"HTTP 511 Network Authentication Required ({CAPTIVE})"
-    if result.redirected and requested_url is not None:
-        wanted = httpx.URL(requested_url).host
-        landed = httpx.URL(result.url).host
-        if landed != wanted and not landed.endswith("." + wanted):
-            return f"redirected to {landed} ({CAPTIVE})"
-    return ""
 
 
 def _anthropic_error_type(result: FetchResult) -> str | None:

@@ -35,8 +35,14 @@ from typing import Any
 
 import httpx
 
-from tray_app.errors import HTTPStatusError, InvalidResponse
-from tray_app.http import DEFAULT_MAX_BYTES, FetchResult, fetch, parse_retry_after
+from tray_app.errors import HTTPStatusError, InvalidResponse, NetworkError
+from tray_app.http import (
+    DEFAULT_MAX_BYTES,
+    FetchResult,
+    captive_portal,
+    fetch,
+    parse_retry_after,
+)
 from tray_app.models import (
     COMPONENT_STATUS,
     INCIDENT_STATUSES,
@@ -102,6 +108,11 @@ class StatusPageClient:
         if result.status_code == 304 and self._last is not None:
             snapshot = dataclasses.replace(self._last, fetched_at=now)
         else:
+            portal = captive_portal(result, self.url)
+            if portal and (result.status_code == 511 or _is_html(result)):
+                # our network answered in the page's place (a legitimate redirect, such as
+                # status.anthropic.com -> status.claude.com, ends in JSON)
+                raise NetworkError(f"status page: {portal}")
             if _is_challenge(result):
                 raise InvalidResponse(HTML_MESSAGE)
             _check_status(result, now)
