@@ -194,3 +194,19 @@ def test_autostart_from_the_command_line_is_real_and_remembered() -> None:
     assert "start at login: disabled" in disabled.stdout
     assert not entry.exists()
     assert "autostart = false" in (config_dir() / "config.toml").read_text(encoding="utf-8")
+
+
+def test_check_keeps_its_timeout_when_nothing_answers(status_server: StatusServer) -> None:
+    for path in ("/api/v2/summary.json", "/v1/models", "/"):
+        status_server.set(path, Route(delay=30.0))
+    write_config(status_server.url)
+    started = time.monotonic()
+    result = run_cli("check", "--json", "--timeout", "2")
+    elapsed = time.monotonic() - started
+    assert elapsed < 2 + 4  # the timeout, plus interpreter start-up on a busy machine
+    doc = json.loads(result.stdout)
+    assert doc["page_error"] == "no answer within 2 s"
+    assert {p["outcome"] for p in doc["probes"]} == {"timeout"}
+    # both front doors connect but never answer: down from here, said as such
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert all(c["probe_only"] for c in doc["components"] if c["health"] != "unknown")

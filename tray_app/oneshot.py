@@ -17,7 +17,7 @@ from tray_app import state as engine
 from tray_app.clock import SystemClock
 from tray_app.config import Settings
 from tray_app.errors import HTTPStatusError, NetworkError, SourceError
-from tray_app.models import Health, MonitorSnapshot, PageFailure, PageSnapshot, ProbeResult
+from tray_app.models import Health, MonitorSnapshot, PageFailure, PageSnapshot
 from tray_app.sources import Sources, build_sources
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,9 @@ def _one_shot_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, probes=probes)
 
 
-def _observe(sources: Sources, clock: SystemClock) -> list[engine.Observation]:
-    """Read the page and run the probes in parallel; both are bounded by their timeouts."""
+def _observe(sources: Sources, clock: SystemClock, timeout: float) -> list[engine.Observation]:
+    """Read the page and run every probe at once; all of it within ``timeout`` seconds."""
     page_result: list[PageSnapshot | SourceError] = []
-    probe_result: list[tuple[ProbeResult, ...]] = []
 
     def read_page() -> None:
         try:
@@ -39,42 +38,38 @@ def _observe(sources: Sources, clock: SystemClock) -> list[engine.Observation]:
         except SourceError as exc:
             page_result.append(exc)
 
-    def run_probes() -> None:
-        if sources.prober is not None:
-            probe_result.append(sources.prober.run())
-
-    threads = [threading.Thread(target=f, daemon=True) for f in (read_page, run_probes)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    started = time.monotonic()
+    reader = threading.Thread(target=read_page, daemon=True)
+    reader.start()
+    probes = sources.prober.run_in_parallel(timeout) if sources.prober is not None else ()
+    reader.join(max(0.0, timeout - (time.monotonic() - started)))
 
     observations: list[engine.Observation] = []
-    outcome = page_result[0] if page_result else SourceError("status page check did not finish")
+    outcome = page_result[0] if page_result else SourceError(f"no answer within {timeout:g} s")
     if isinstance(outcome, SourceError):
-        observations.append(
-            engine.PageFailed(
-                PageFailure(
-                    message=str(outcome),
-                    at=clock.now(),
-                    network=isinstance(outcome, NetworkError),
-                    retry_after=outcome.retry_after
-                    if isinstance(outcome, HTTPStatusError)
-                    else None,
-                )
-            )
+        retry_after = outcome.retry_after if isinstance(outcome, HTTPStatusError) else None
+        failure = PageFailure(
+            message=str(outcome),
+            at=clock.now(),
+            network=isinstance(outcome, NetworkError),
+            retry_after=retry_after,
         )
+        observations.append(engine.PageFailed(failure))
     else:
         observations.append(engine.PageObserved(outcome))
-    if probe_result:
-        observations.append(engine.ProbesObserved(probe_result[0], clock.now()))
+    if probes:
+        observations.append(engine.ProbesObserved(probes, clock.now()))
     return observations
 
 
 def _evaluate(
-    sources: Sources, settings: Settings, state: engine.MonitorState, clock: SystemClock
+    sources: Sources,
+    settings: Settings,
+    state: engine.MonitorState,
+    clock: SystemClock,
+    timeout: float,
 ) -> tuple[engine.MonitorState, MonitorSnapshot]:
-    for obs in _observe(sources, clock):
+    for obs in _observe(sources, clock, timeout):
         state, _ = engine.step(state, obs, settings)
     return state, engine.snapshot(state, settings)
 
@@ -83,7 +78,7 @@ def check_once(settings: Settings, *, timeout: float = 10.0) -> MonitorSnapshot:
     settings = _one_shot_settings(settings)
     sources = build_sources(settings, timeout=timeout)
     try:
-        _, snap = _evaluate(sources, settings, engine.initial_state(), SystemClock())
+        _, snap = _evaluate(sources, settings, engine.initial_state(), SystemClock(), timeout)
         return snap
     finally:
         sources.close()
@@ -104,12 +99,13 @@ def wait_until_up(
     clock = SystemClock()
     deadline = None if timeout is None else clock.monotonic() + timeout
     interval = min(settings.status_page.interval, settings.probes.interval)
+    per_check = max(settings.status_page.timeout, settings.probes.timeout)
     sources = build_sources(settings)
     state = engine.initial_state()
     last_headline: Health | None = None
     try:
         while True:
-            state, snap = _evaluate(sources, settings, state, clock)
+            state, snap = _evaluate(sources, settings, state, clock, per_check)
             if snap.overall is not last_headline:
                 report(snap)
                 last_headline = snap.overall

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -71,18 +73,48 @@ class Prober:
         self._clock = clock
         self._max_bytes = max_bytes
 
-    def run(self) -> tuple[ProbeResult, ...]:
+    def targets(self) -> list[tuple[str, str, Callable[[], ProbeResult]]]:
+        """(target, component id, probe) for each enabled probe."""
         settings = self._settings
         if not settings.enabled:
-            return ()
-        results: list[ProbeResult] = []
+            return []
+        found: list[tuple[str, str, Callable[[], ProbeResult]]] = []
         if settings.api:
-            results.append(self._guarded(API, settings.api_component, self.probe_api))
+            found.append((API, settings.api_component, self.probe_api))
         if settings.claude_ai:
-            results.append(
-                self._guarded(CLAUDE_AI, settings.claude_ai_component, self.probe_claude_ai)
+            found.append((CLAUDE_AI, settings.claude_ai_component, self.probe_claude_ai))
+        return found
+
+    def run(self) -> tuple[ProbeResult, ...]:
+        """Each enabled probe in turn (the monitor's background rounds)."""
+        return tuple(self._guarded(*target) for target in self.targets())
+
+    def run_in_parallel(self, timeout: float) -> tuple[ProbeResult, ...]:
+        """Every probe at once, each on its own thread, all within ``timeout`` seconds (a
+        one-shot check); a probe not done by then is a TIMEOUT."""
+        results: dict[str, ProbeResult] = {}
+        threads = [
+            threading.Thread(
+                target=lambda t=t: results.__setitem__(t[0], self._guarded(*t)), daemon=True
             )
-        return tuple(results)
+            for t in self.targets()
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return tuple(
+            results.get(target)
+            or ProbeResult(
+                target,
+                component_id,
+                ProbeOutcome.TIMEOUT,
+                self._clock(),
+                detail=f"no answer within {timeout:g} s",
+            )
+            for target, component_id, _ in self.targets()
+        )
 
     def probe_api(self) -> ProbeResult:
         key = self._api_key()
@@ -168,14 +200,14 @@ class Prober:
     ) -> ProbeResult:
         try:
             return probe()
-        except Exception as exc:  # a bug here must not stop the monitor
+        except Exception as exc:  # a bug here must not stop the monitor, nor say "down"
             logger.exception("probe %s crashed", target)
             return ProbeResult(
                 target,
                 component_id,
-                ProbeOutcome.DOWN,
+                ProbeOutcome.UNREACHABLE,
                 self._clock(),
-                detail=f"probe failed: {type(exc).__name__}",
+                detail=f"probe failed: {type(exc).__name__} (not counted)",
             )
 
 
