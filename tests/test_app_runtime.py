@@ -97,6 +97,20 @@ def test_unticking_the_last_watched_service_is_refused_not_turned_into_all(
     runtime.change_settings({"watch.components": [API_COMPONENT]})
     wait_until(lambda: runtime.settings.watch.components == (API_COMPONENT,), "saved")
     runtime.set_watched(API_COMPONENT, False)
-    assert runtime.menu_line.text == "Keep at least one service watched"
+    wait_until(lambda: runtime.menu_line.text == "Keep at least one service watched", "refusal")
     time.sleep(0.3)
     assert load_config(runtime.paths.config_file).settings.watch.components == (API_COMPONENT,)
+
+
+def test_two_quick_menu_clicks_are_both_saved(runtime: Runtime) -> None:
+    runtime.change_settings({"notifications.enabled": False})
+    runtime.change_settings({"notifications.service_degraded": True})
+    wait_until(
+        lambda: (
+            not runtime.settings.notifications.enabled
+            and runtime.settings.notifications.service_degraded
+        ),
+        "both changes",
+    )
+    saved = load_config(runtime.paths.config_file).settings.notifications
+    assert (saved.enabled, saved.service_degraded) == (False, True)

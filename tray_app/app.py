@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,7 @@ class Runtime:
         self._prefs_mtime = _mtime(paths.prefs_file)
         self.notices: list[str] = [n for n in (loaded.error,) if n]
         self._settings_lock = threading.Lock()
+        self._save_lock = threading.Lock()  # one settings write at a time
         self._on_snapshot: Callable[[MonitorSnapshot], None] | None = None
         self._printer = printer
         self._last_prune: datetime | None = None
@@ -151,20 +152,35 @@ class Runtime:
         self._save_prefs()
         self._republish()
 
-    def change_settings(self, changes: dict[str, object]) -> None:
-        """Write ``changes`` (dotted keys) to the config file, keeping the user's comments."""
+    def change_settings(
+        self, changes: Mapping[str, object] | Callable[[Settings], Mapping[str, object] | None]
+    ) -> None:
+        """Write ``changes`` (dotted keys) to the config file, keeping the user's comments.
+
+        Off the UI thread, one save at a time: two quick clicks must not lose one. ``changes``
+        may be a function of the current settings, evaluated inside that one-at-a-time step.
+        """
 
         def work() -> None:
-            try:
-                settings = update_config(self.paths.config_file, changes)
-            except (TrayAppError, OSError) as exc:
-                log.error("settings not saved: %s", exc)
-                self.menu_line.send(make_notification("Settings not saved", str(exc)))
-                self._republish()
-                return
-            self.apply_settings(settings)
+            with self._save_lock:
+                self._save(changes)
 
         threading.Thread(target=work, name="save-settings", daemon=True).start()
+
+    def _save(
+        self, changes: Mapping[str, object] | Callable[[Settings], Mapping[str, object] | None]
+    ) -> None:
+        wanted = changes(self.settings) if callable(changes) else changes
+        if wanted is None:
+            return
+        try:
+            settings = update_config(self.paths.config_file, wanted)
+        except (TrayAppError, OSError) as exc:
+            log.error("settings not saved: %s", exc)
+            self.menu_line.send(make_notification("Settings not saved", str(exc)))
+            self._republish()
+            return
+        self.apply_settings(settings)
 
     def apply_settings(self, settings: Settings) -> None:
         with self._settings_lock:
@@ -174,19 +190,20 @@ class Runtime:
         self.monitor.update_settings(settings)
 
     def set_watched(self, component_id: str, watched: bool) -> None:
-        current = list(self.settings.watch.components)
-        if not current:  # all watched: start from every component we know
-            current = [c.id for c in self.monitor.snapshot.components]
-        if watched and component_id not in current:
-            current.append(component_id)
-        if not watched:
-            current = [c for c in current if c != component_id]
-        if not current:  # an empty list would mean "all": say so instead of ticking everything
-            self.menu_line.send(make_notification("Keep at least one service watched", ""))
-            self._republish()
-            return
-        known = {c.id for c in self.monitor.snapshot.components}
-        self.change_settings({"watch.components": [] if set(current) >= known else current})
+        def changes(settings: Settings) -> Mapping[str, object] | None:
+            known = [c.id for c in self.monitor.snapshot.components]
+            current = list(settings.watch.components) or known  # [] means all
+            if watched and component_id not in current:
+                current.append(component_id)
+            if not watched:
+                current = [c for c in current if c != component_id]
+            if not current:  # an empty list would mean "all": say so instead
+                self.menu_line.send(make_notification("Keep at least one service watched", ""))
+                self._republish()
+                return None
+            return {"watch.components": [] if set(current) >= set(known) else current}
+
+        self.change_settings(changes)
 
     def set_autostart(self, enable: bool) -> None:
         """The menu checkbox: change it for real, then remember the choice in the settings."""
@@ -203,7 +220,8 @@ class Runtime:
                 self.menu_line.send(make_notification("Start at login not changed", str(exc)))
                 self._republish()
                 return
-            self.change_settings({"autostart": enable})
+            with self._save_lock:
+                self._save({"autostart": enable})
 
         threading.Thread(target=work, name="autostart", daemon=True).start()
 
