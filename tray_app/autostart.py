@@ -22,13 +22,13 @@ import plistlib
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Protocol
 
 from tray_app import APP_NAME, APP_TITLE
+from tray_app.atomic import write_atomic
 from tray_app.errors import AutostartError
 
 logger = logging.getLogger(__name__)
@@ -119,16 +119,7 @@ def launch_command(
 
 def _atomic_write(path: Path, data: bytes) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, mode=0o644)
     except OSError as exc:
         raise AutostartError(f"could not write {path}: {exc}") from exc
 

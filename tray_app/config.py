@@ -16,10 +16,8 @@ import ipaddress
 import json
 import logging
 import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,6 +29,7 @@ import tomlkit
 import tomlkit.container
 import tomlkit.items
 
+from tray_app.atomic import write_atomic
 from tray_app.errors import ConfigError, ConfigSyntaxError
 from tray_app.events import EVENT_KINDS
 
@@ -703,23 +702,13 @@ def update_config(path: Path, changes: Mapping[str, object]) -> Settings:
 
 def _atomic_write(path: Path, text: str) -> None:
     path = path.resolve()  # a config.toml symlinked from a dotfiles folder stays a symlink
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        mode = None
         if path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-            backup = path.with_name(path.name + ".bak")
-            backup.write_bytes(path.read_bytes())
-        os.replace(tmp, path)
+            mode = path.stat().st_mode & 0o7777
+            path.with_name(path.name + ".bak").write_bytes(path.read_bytes())
+        write_atomic(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise ConfigError(f"could not write {path.name}: {exc.strerror or exc}") from exc
 
 

@@ -10,11 +10,11 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tray_app.atomic import write_atomic
 from tray_app.models import MonitorSnapshot
 
 log = logging.getLogger(__name__)
@@ -24,17 +24,7 @@ FORMAT_VERSION = 1
 
 def write_json_atomic(path: Path, data: object) -> None:
     """Write JSON to ``path`` so that a crash leaves either the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
 
 def summary_from_snapshot(snapshot: MonitorSnapshot) -> dict[str, Any]:
