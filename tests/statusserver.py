@@ -35,6 +35,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tray_app.config import DEFAULT_STATUS_PAGE
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SUMMARY_PATH = "/api/v2/summary.json"
 
@@ -567,7 +569,7 @@ def summary_doc(
             "name": "Claude",
             "time_zone": "Etc/UTC",
             "updated_at": _T0,
-            "url": "https://status.claude.com",
+            "url": DEFAULT_STATUS_PAGE,  # the page's own address, as the real one reports
         },
         "scheduled_maintenances": [copy.deepcopy(dict(m)) for m in maintenances],
         "status": {

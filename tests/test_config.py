@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tray_app.config import (
+    DEFAULT_STATUS_PAGE,
     GOVERNMENT_COMPONENT,
     KNOWN_COMPONENT_NAMES,
     BackoffSettings,
@@ -309,7 +310,7 @@ def test_syntax_error_reports_line(text: str, line: int | None) -> None:
         ("http://127.5.6.7/", True),
         ("http://[::1]:80/", True),
         ("http://LOCALHOST:1/", True),
-        ("https://status.claude.com", False),
+        (DEFAULT_STATUS_PAGE, False),
         ("http://128.0.0.1/", False),
         ("http://localhost.example.com/", False),
     ],

@@ -457,9 +457,9 @@ def test_empty_key_is_refused(memory_keyring: MemoryKeyring) -> None:
 def test_a_key_with_invisible_characters_is_never_sent_nor_stored(
     memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-first\nsk-ant-second-half")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key-first\ntest-key-second-half")
     assert secrets.get_api_key() is None
     assert "second-half" not in caplog.text
     with pytest.raises(secrets.KeyringUnavailable, match="invisible"):
-        secrets.set_api_key("sk-ant-a\tb")
+        secrets.set_api_key("test-key-a\tb")
     assert memory_keyring.store == {}
