@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tray_app import __version__
+from tray_app.config import DEFAULT_STATUS_PAGE
 from tray_app.menu import (
     ACTIONS,
     CHECK_NOW,
@@ -30,7 +31,7 @@ from tray_app.models import ComponentView, Health, Incident, Maintenance, Monito
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 4, 14, 3, 15, tzinfo=UTC)
-PAGE = "https://status.claude.com"
+PAGE = DEFAULT_STATUS_PAGE  # a label in these pure tests
 
 
 def view(cid: str, name: str, health: Health, probe: Health | None = None) -> ComponentView:

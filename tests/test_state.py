@@ -14,6 +14,7 @@ from tray_app.config import (
     API_COMPONENT,
     CLAUDE_AI_COMPONENT,
     CONSOLE_COMPONENT,
+    DEFAULT_STATUS_PAGE,
     KNOWN_COMPONENT_NAMES,
     NotificationSettings,
     ProbeSettings,
@@ -157,7 +158,7 @@ def page(
     return PageObserved(
         PageSnapshot(
             page_name="Claude",
-            page_url="https://status.claude.com",
+            page_url=DEFAULT_STATUS_PAGE,
             indicator="none",
             description=description,
             components=tuple(component(cid, h) for cid, h in healths if h is not None),
