@@ -31,11 +31,12 @@ from tray_app.errors import HistoryError, TrayAppError
 from tray_app.events import Event
 from tray_app.history import History
 from tray_app.hooks import HookRunner
+from tray_app.menu import MenuPrefs
 from tray_app.models import MonitorSnapshot
 from tray_app.monitor import Monitor
 from tray_app.notify import MenuLineBackend, Notifier, default_backends
 from tray_app.paths import AppPaths
-from tray_app.prefs import Prefs, load_prefs, save_prefs
+from tray_app.prefs import load_prefs, save_prefs
 from tray_app.render import format_event, headline
 from tray_app.sources import build_sources
 from tray_app.store import StateStore, write_json_atomic
@@ -504,9 +505,8 @@ def _warn_if_no_tray_host(runtime: Runtime, grace: float = NO_TRAY_GRACE) -> Non
         runtime.notifier.send(make_notification(f"{APP_TITLE} has no tray to show in", message))
 
 
-def runtime_menu_prefs(runtime: Runtime) -> Any:
-    from tray_app.menu import MenuPrefs
-
+def runtime_menu_prefs(runtime: Runtime) -> MenuPrefs:
+    """What the menu shows of the user's choices, from the runtime as it is now."""
     settings = runtime.settings
     return MenuPrefs(
         notifications_enabled=settings.notifications.enabled,
@@ -529,4 +529,4 @@ def _on_signals(handler: Callable[[], None]) -> None:
     signal.signal(signal.SIGTERM, on_signal)
 
 
-__all__ = ["Prefs", "Runtime", "open_path", "open_url", "run_tray", "run_watch"]
+__all__ = ["Runtime", "open_path", "open_url", "run_tray", "run_watch", "runtime_menu_prefs"]
