@@ -50,7 +50,7 @@ from tests.statusserver import (  # noqa: E402
     summary_doc,
 )
 from tray_app.config import API_COMPONENT  # noqa: E402
-from tray_app.sources import Sources  # noqa: E402
+from tray_app.sources.build import Sources  # noqa: E402
 
 FIXTURE = "anthropic_summary_2026-10-07.json"
 VENV_BIN = Path(sys.executable).parent
@@ -324,13 +324,13 @@ def rss():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
 steps = [("python itself", "pass"),
-         ("tray_app.cli (statusline path)", "import tray_app.cli"),
+         ("tray_app.cli.main (statusline path)", "import tray_app.cli.main"),
          ("httpx", "import httpx"),
          ("ssl default context (CA bundle)", "import ssl; ctx = ssl.create_default_context()"),
          ("tray_app.app (runtime, sqlite, jeepney...)", "import tray_app.app"),
-         ("PIL + icons", "import tray_app.icons"),
+         ("PIL + icons", "import tray_app.sinks.icons"),
          ("keyring", "import keyring; keyring.get_keyring()"),
-         ("tray_app.tray + pystray", "import tray_app.tray, pystray"),
+         ("tray_app.sinks.tray + pystray", "import tray_app.sinks.tray, pystray"),
          ("gi Gtk 3", "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk"),
          ("AyatanaAppIndicator3", "gi.require_version('AyatanaAppIndicator3', '0.1'); "
           "from gi.repository import AyatanaAppIndicator3")]
@@ -537,7 +537,7 @@ def tls_rig(page_route: Route) -> Iterator[tuple[dict[str, CountingProxy], Calla
     import trustme
 
     from tray_app.config import ProbeSettings, Settings, StatusPageSettings
-    from tray_app.sources import build_sources
+    from tray_app.sources.build import build_sources
 
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

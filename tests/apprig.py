@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tray_app.paths import AppPaths
+from tray_app.platform.paths import AppPaths
 
 REPO = Path(__file__).resolve().parent.parent
 

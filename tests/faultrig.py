@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tray_app.alerts import AlertPolicy, Notification
 from tray_app.config import (
     BackoffSettings,
     NotificationSettings,
@@ -24,12 +23,13 @@ from tray_app.config import (
     Settings,
     StatusPageSettings,
 )
-from tray_app.events import Event
-from tray_app.models import MonitorSnapshot
-from tray_app.monitor import Monitor, PageSource, ProbeSource
-from tray_app.notify import Notifier
-from tray_app.sources import Sources, build_sources
-from tray_app.store import StateStore
+from tray_app.core.events import Event
+from tray_app.core.models import MonitorSnapshot
+from tray_app.platform.store import StateStore
+from tray_app.sinks.alerts import AlertPolicy, Notification
+from tray_app.sinks.notify import Notifier
+from tray_app.sources.build import Sources, build_sources
+from tray_app.sources.monitor import Monitor, PageSource, ProbeSource
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 MiB = 1024 * 1024

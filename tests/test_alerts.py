@@ -1,4 +1,4 @@
-"""Table tests for the pure noise-control policy in tray_app.alerts."""
+"""Table tests for the pure noise-control policy in tray_app.sinks.alerts."""
 
 from __future__ import annotations
 
@@ -9,23 +9,6 @@ from typing import Any
 
 import pytest
 
-from tray_app.alerts import (
-    BODY_MAX,
-    MAX_HELD,
-    MAX_SEEN_KEYS,
-    TITLE_MAX,
-    AlertPolicy,
-    AlertPolicyState,
-    AlertPrefs,
-    Notification,
-    Urgency,
-    format_duration,
-    in_quiet_hours,
-    make_notification,
-    parse_quiet_hours,
-    plain_text,
-    trim,
-)
 from tray_app.config import (
     API_COMPONENT,
     CLAUDE_AI_COMPONENT,
@@ -33,8 +16,8 @@ from tray_app.config import (
     NotificationSettings,
     WatchSettings,
 )
-from tray_app.errors import ConfigError
-from tray_app.events import (
+from tray_app.core.errors import ConfigError
+from tray_app.core.events import (
     BackOnline,
     Event,
     IncidentOpened,
@@ -50,13 +33,30 @@ from tray_app.events import (
     StatusPageUnreachable,
     WentOffline,
 )
-from tray_app.models import (
+from tray_app.core.models import (
     ComponentView,
     Health,
     Incident,
     IncidentUpdate,
     Maintenance,
     MonitorSnapshot,
+)
+from tray_app.sinks.alerts import (
+    BODY_MAX,
+    MAX_HELD,
+    MAX_SEEN_KEYS,
+    TITLE_MAX,
+    AlertPolicy,
+    AlertPolicyState,
+    AlertPrefs,
+    Notification,
+    Urgency,
+    format_duration,
+    in_quiet_hours,
+    make_notification,
+    parse_quiet_hours,
+    plain_text,
+    trim,
 )
 
 UTC = timezone.utc

@@ -11,8 +11,8 @@ import pytest
 from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, summary_doc
 from tray_app.app import Runtime
 from tray_app.config import API_COMPONENT, CLAUDE_AI_COMPONENT, load_config
-from tray_app.models import Health, MonitorSnapshot
-from tray_app.paths import AppPaths
+from tray_app.core.models import Health, MonitorSnapshot
+from tray_app.platform.paths import AppPaths
 
 
 def wait_until(check: Callable[[], bool], what: str, deadline: float = 15.0) -> None:
@@ -82,7 +82,7 @@ def test_a_broken_settings_file_is_not_replaced_by_a_menu_click(runtime: Runtime
 def test_snooze_is_saved_and_resumed(runtime: Runtime) -> None:
     from datetime import timedelta
 
-    from tray_app.prefs import load_prefs
+    from tray_app.platform.prefs import load_prefs
 
     runtime.snooze(timedelta(hours=1))
     saved = load_prefs(runtime.paths.prefs_file).snoozed_until

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.autostart import (
+from tray_app.platform.autostart import (
     MARKER_KEY,
     RUN_KEY,
     RUN_VALUE_NAME,

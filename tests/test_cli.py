@@ -132,7 +132,7 @@ def test_config_path_and_first_run_defaults() -> None:
 
 def test_statusline_without_data_and_without_httpx() -> None:
     code = (
-        "import sys; from tray_app.cli import main; main(['statusline']); "
+        "import sys; from tray_app.cli.main import main; main(['statusline']); "
         "print('httpx loaded' if 'httpx' in sys.modules else 'httpx not loaded')"
     )
     result = subprocess.run(

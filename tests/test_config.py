@@ -28,7 +28,7 @@ from tray_app.config import (
     parse_config,
     update_config,
 )
-from tray_app.errors import ConfigError
+from tray_app.core.errors import ConfigError
 
 FAKE_KEY = "sk-ant-api03-SECRETSECRETSECRET"
 

@@ -45,8 +45,8 @@ from tests.statusserver import (
     summary_doc,
 )
 from tray_app.config import API_COMPONENT, CLAUDE_CODE_COMPONENT
-from tray_app.events import ServiceDown, ServiceRecovered
-from tray_app.models import Health
+from tray_app.core.events import ServiceDown, ServiceRecovered
+from tray_app.core.models import Health
 
 REPO = Path(__file__).resolve().parent.parent
 JSON_HEADERS = (("Content-Type", "application/json"),)

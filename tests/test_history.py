@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from tray_app.config import HistorySettings
-from tray_app.errors import HistoryError
-from tray_app.events import ServiceDown, ServiceRecovered, WentOffline
-from tray_app.history import (
+from tray_app.core.errors import HistoryError
+from tray_app.core.events import ServiceDown, ServiceRecovered, WentOffline
+from tray_app.core.models import ComponentView, Health, MonitorSnapshot, ProbeOutcome, ProbeResult
+from tray_app.sinks.history import (
     History,
     HistoryReport,
     Outage,
@@ -31,7 +32,6 @@ from tray_app.history import (
     report_to_json,
     report_to_text,
 )
-from tray_app.models import ComponentView, Health, MonitorSnapshot, ProbeOutcome, ProbeResult
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 REPO = Path(__file__).resolve().parent.parent
@@ -422,9 +422,9 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tray_app.events import WentOffline
-from tray_app.history import History
-from tray_app.models import Health
+from tray_app.core.events import WentOffline
+from tray_app.sinks.history import History
+from tray_app.core.models import Health
 
 t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 h = History(Path(sys.argv[1]))

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tray_app.config import API_COMPONENT, HookSettings
-from tray_app.events import IncidentOpened, ServiceDown, ServiceRecovered, event_to_dict
-from tray_app.hooks import HookRunner, hook_env
-from tray_app.models import Health, Incident
+from tray_app.core.events import IncidentOpened, ServiceDown, ServiceRecovered, event_to_dict
+from tray_app.core.models import Health, Incident
+from tray_app.sinks.hooks import HookRunner, hook_env
 
 NOW = datetime(2026, 7, 21, 12, 0, tzinfo=timezone.utc)
 DOWN = ServiceDown(NOW, API_COMPONENT, "Claude API", Health.MAJOR_OUTAGE, Health.OPERATIONAL)
@@ -127,7 +127,7 @@ def test_timeout_kills_the_hook_and_its_children(
         "time.sleep(300)\n",
         encoding="utf-8",
     )
-    caplog.set_level(logging.WARNING, logger="tray_app.hooks")
+    caplog.set_level(logging.WARNING, logger="tray_app.sinks.hooks")
     runner = HookRunner([HookSettings(command=(sys.executable, str(script)), timeout=1.0)])
     try:
         started = time.monotonic()
@@ -160,7 +160,7 @@ def _alive(pid: int) -> bool:
 def test_missing_program_and_failures_are_logged_not_raised(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="tray_app.hooks")
+    caplog.set_level(logging.WARNING, logger="tray_app.sinks.hooks")
     failing = tmp_path / "fail.py"
     failing.write_text("import sys\nsys.stderr.write('boom')\nsys.exit(3)\n", encoding="utf-8")
     runner = HookRunner(
@@ -183,7 +183,7 @@ def test_missing_program_and_failures_are_logged_not_raised(
 def test_queue_is_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "block.py"
     blocker.write_text("import time\ntime.sleep(300)\n", encoding="utf-8")
-    caplog.set_level(logging.WARNING, logger="tray_app.hooks")
+    caplog.set_level(logging.WARNING, logger="tray_app.sinks.hooks")
     runner = HookRunner([HookSettings(command=(sys.executable, str(blocker)), timeout=2.0)],
                         max_queued=2)  # fmt: skip
     try:

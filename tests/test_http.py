@@ -1,4 +1,4 @@
-"""tray_app.http: the shared client and fetch(), over real sockets to tests/statusserver.py."""
+"""sources.http: the shared client and fetch(), over real sockets to tests/statusserver.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import trustme
 
 from tests.statusserver import Route, StatusServer, redirect
 from tray_app import USER_AGENT
-from tray_app.errors import (
+from tray_app.core.errors import (
     BodyTooLarge,
     FetchTimeout,
     InvalidResponse,
@@ -26,7 +26,7 @@ from tray_app.errors import (
     SourceError,
     TLSError,
 )
-from tray_app.http import (
+from tray_app.sources.http import (
     MAX_REDIRECTS,
     TooManyRedirects,
     build_client,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.instance import SingleInstance, ask_running_instance_to_check, endpoint_file
-from tray_app.paths import AppPaths
+from tray_app.platform.instance import SingleInstance, ask_running_instance_to_check, endpoint_file
+from tray_app.platform.paths import AppPaths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,8 +116,8 @@ def test_serve_needs_the_lock(paths: AppPaths) -> None:
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from tray_app.instance import SingleInstance
-from tray_app.paths import AppPaths
+from tray_app.platform.instance import SingleInstance
+from tray_app.platform.paths import AppPaths
 base = Path(sys.argv[1])
 inst = SingleInstance(AppPaths(base / "c", base / "d", base / "s", base / "l"))
 assert inst.acquire()

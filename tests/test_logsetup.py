@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.logsetup import setup_logging
+from tray_app.platform.logsetup import setup_logging
 
 FAKE_KEY = "sk-ant-api03-" + "x" * 40
 

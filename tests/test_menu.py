@@ -8,7 +8,8 @@ import pytest
 
 from tray_app import __version__
 from tray_app.config import DEFAULT_STATUS_PAGE
-from tray_app.menu import (
+from tray_app.core.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
+from tray_app.sinks.menu import (
     ACTIONS,
     CHECK_NOW,
     OPEN_LOG_FOLDER,
@@ -27,7 +28,6 @@ from tray_app.menu import (
     tooltip_text,
     until_tomorrow,
 )
-from tray_app.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 4, 14, 3, 15, tzinfo=UTC)

@@ -20,9 +20,9 @@ from tray_app.config import (
     Settings,
     StatusPageSettings,
 )
-from tray_app.errors import HTTPStatusError, NetworkError
-from tray_app.events import Event, ServiceDown, ServiceRecovered
-from tray_app.models import (
+from tray_app.core.errors import HTTPStatusError, NetworkError
+from tray_app.core.events import Event, ServiceDown, ServiceRecovered
+from tray_app.core.models import (
     Component,
     Health,
     MonitorSnapshot,
@@ -30,9 +30,9 @@ from tray_app.models import (
     ProbeOutcome,
     ProbeResult,
 )
-from tray_app.monitor import Monitor
-from tray_app.sources import build_sources
-from tray_app.store import StateStore, read_summary
+from tray_app.platform.store import StateStore, read_summary
+from tray_app.sources.build import build_sources
+from tray_app.sources.monitor import Monitor
 
 
 class FakePage:

@@ -19,11 +19,11 @@ from tests.rigs_dbus import (
     private_session_bus,
     recording_notification_server,
 )
-from tray_app.alerts import AlertPolicy, Notification, Urgency, make_notification
 from tray_app.config import API_COMPONENT, NotificationSettings, WatchSettings
-from tray_app.events import ServiceDown
-from tray_app.models import ComponentView, Health, MonitorSnapshot
-from tray_app.notify import (
+from tray_app.core.events import ServiceDown
+from tray_app.core.models import ComponentView, Health, MonitorSnapshot
+from tray_app.sinks.alerts import AlertPolicy, Notification, Urgency, make_notification
+from tray_app.sinks.notify import (
     CallableBackend,
     DBusBackend,
     MenuLineBackend,
@@ -231,7 +231,7 @@ def test_everything_failing_never_raises_and_logs_once_per_backend(
     ]
     backends[1].name = "dbus-broken"
     notifier = Notifier(backends)
-    caplog.set_level(logging.WARNING, logger="tray_app.notify")
+    caplog.set_level(logging.WARNING, logger="tray_app.sinks.notify")
     try:
         for _ in range(3):
             assert notifier.send(scripted_outage()) is None
@@ -257,7 +257,7 @@ def test_a_raising_backend_is_contained_and_recovery_is_logged(
         return True
 
     notifier = Notifier([CallableBackend(flaky), MenuLineBackend()])
-    caplog.set_level(logging.INFO, logger="tray_app.notify")
+    caplog.set_level(logging.INFO, logger="tray_app.sinks.notify")
     assert notifier.send(scripted_outage()) == "menu"
     state["fail"] = False
     assert notifier.send(scripted_outage()) == "tray"

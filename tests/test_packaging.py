@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.statusserver import StatusServer
-from tray_app.autostart import RUN_KEY, RUN_VALUE_NAME
-from tray_app.paths import AppPaths
+from tray_app.platform.autostart import RUN_KEY, RUN_VALUE_NAME
+from tray_app.platform.paths import AppPaths
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.paths import AppPaths
-from tray_app.prefs import Prefs, load_prefs, parse_snooze, save_prefs
+from tray_app.platform.paths import AppPaths
+from tray_app.platform.prefs import Prefs, load_prefs, parse_snooze, save_prefs
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
 

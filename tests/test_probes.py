@@ -1,4 +1,4 @@
-"""tray_app.probes and tray_app.secrets: classification tables, then real probes over sockets."""
+"""sources.probes and platform.secrets: classification tables, then real probes over sockets."""
 
 from __future__ import annotations
 
@@ -26,9 +26,8 @@ from tests.statusserver import (
     redirect,
     service_unavailable,
 )
-from tray_app import secrets
 from tray_app.config import API_COMPONENT, CLAUDE_AI_COMPONENT, ProbeSettings
-from tray_app.errors import (
+from tray_app.core.errors import (
     BodyTooLarge,
     FetchTimeout,
     HTTPStatusError,
@@ -36,9 +35,10 @@ from tray_app.errors import (
     SourceError,
     TLSError,
 )
-from tray_app.http import FetchResult, build_client
-from tray_app.models import ProbeOutcome, ProbeResult
-from tray_app.probes import (
+from tray_app.core.models import ProbeOutcome, ProbeResult
+from tray_app.platform import secrets
+from tray_app.sources.http import FetchResult, build_client
+from tray_app.sources.probes import (
     ANTHROPIC_VERSION,
     Prober,
     classify_api,

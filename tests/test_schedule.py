@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tray_app.schedule import WAKE_JUMP_SECONDS, Schedule, woke_from_sleep
+from tray_app.sources.schedule import WAKE_JUMP_SECONDS, Schedule, woke_from_sleep
 
 
 def make(jitter: float = 0.0, backoff_max: float = 600.0) -> Schedule:

@@ -32,8 +32,8 @@ from PIL import Image
 from tests.rigs_dbus import private_session_bus
 from tests.rigs_x11 import x_env, xvfb_display
 from tests.test_tray_x11 import DEADLINE, driver_process
-from tray_app.icons import COLOURS
-from tray_app.models import Health
+from tray_app.core.models import Health
+from tray_app.sinks.icons import COLOURS
 
 pytestmark = [pytest.mark.dbus, pytest.mark.x11]
 
@@ -206,7 +206,7 @@ def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path:
 
 
 def test_a_status_notifier_watcher_counts_as_a_tray_host() -> None:
-    from tray_app.tray import tray_host_present
+    from tray_app.sinks.tray import tray_host_present
 
     with private_session_bus() as bus_env:
         env = {"DBUS_SESSION_BUS_ADDRESS": bus_env["DBUS_SESSION_BUS_ADDRESS"]}

@@ -47,14 +47,14 @@ from tray_app.config import (
     LoadedConfig,
     Settings,
 )
-from tray_app.events import Event
-from tray_app.models import MonitorSnapshot, PageSnapshot, ProbeResult
-from tray_app.monitor import Monitor
-from tray_app.notify import Notifier
-from tray_app.paths import AppPaths
-from tray_app.probes import Prober
-from tray_app.statuspage import StatusPageClient
-from tray_app.store import StateStore
+from tray_app.core.events import Event
+from tray_app.core.models import MonitorSnapshot, PageSnapshot, ProbeResult
+from tray_app.platform.paths import AppPaths
+from tray_app.platform.store import StateStore
+from tray_app.sinks.notify import Notifier
+from tray_app.sources.monitor import Monitor
+from tray_app.sources.probes import Prober
+from tray_app.sources.statuspage import StatusPageClient
 
 CYCLE = 450.0  # seconds of fake time per cycle: 20,000 cycles are 104 days (> 90-day retention)
 REAL_CYCLES = 300
@@ -187,7 +187,7 @@ class Script:
 
 def replay_transport(script: Script) -> httpx.MockTransport:
     """The same canned answers, in process. Hangs and resets become the exceptions httpx raises
-    for them on a real socket, so tray_app.http translates them as it would."""
+    for them on a real socket, so tray_app.sources.http translates them as it would."""
 
     def handle(request: httpx.Request) -> httpx.Response:
         route = script.route_for(request.url.path)

@@ -1,4 +1,4 @@
-"""Table tests for the pure state machine (tray_app.state): no I/O, no clock."""
+"""Table tests for the pure state machine (tray_app.core.state): no I/O, no clock."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tray_app.config import (
     Settings,
     WatchSettings,
 )
-from tray_app.events import (
+from tray_app.core.events import (
     BackOnline,
     Event,
     IncidentOpened,
@@ -37,7 +37,7 @@ from tray_app.events import (
     WentOffline,
     event_to_dict,
 )
-from tray_app.models import (
+from tray_app.core.models import (
     Component,
     Health,
     Incident,
@@ -48,7 +48,7 @@ from tray_app.models import (
     ProbeOutcome,
     ProbeResult,
 )
-from tray_app.state import (
+from tray_app.core.state import (
     FORGET_AFTER,
     MAX_CLOSED,
     MonitorState,

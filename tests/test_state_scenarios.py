@@ -17,9 +17,9 @@ from tray_app.config import (
     Settings,
     WatchSettings,
 )
-from tray_app.events import IncidentOpened, IncidentResolved, ServiceDegraded, ServiceRecovered
-from tray_app.models import Health, ProbeOutcome, ProbeResult
-from tray_app.state import (
+from tray_app.core.events import IncidentOpened, IncidentResolved, ServiceDegraded, ServiceRecovered
+from tray_app.core.models import Health, ProbeOutcome, ProbeResult
+from tray_app.core.state import (
     MonitorState,
     PageObserved,
     ProbesObserved,
@@ -29,7 +29,7 @@ from tray_app.state import (
     state_to_dict,
     step,
 )
-from tray_app.statuspage import parse_summary
+from tray_app.sources.statuspage import parse_summary
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ANTHROPIC = "anthropic_summary_2026-10-07.json"

@@ -1,4 +1,4 @@
-"""tray_app.statuspage: the pure parser on real captures and quirks, and the client over sockets."""
+"""sources.statuspage: the pure parser on real captures and quirks, and the client over sockets."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ from tests.statusserver import (
     summary_doc,
 )
 from tray_app.config import API_COMPONENT, CONSOLE_COMPONENT
-from tray_app.errors import BodyTooLarge, HTTPStatusError, InvalidResponse, NetworkError
-from tray_app.http import TooManyRedirects, build_client
-from tray_app.models import Health, PageSnapshot
-from tray_app.statuspage import StatusPageClient, parse_summary, parse_time
+from tray_app.core.errors import BodyTooLarge, HTTPStatusError, InvalidResponse, NetworkError
+from tray_app.core.models import Health, PageSnapshot
+from tray_app.sources.http import TooManyRedirects, build_client
+from tray_app.sources.statuspage import StatusPageClient, parse_summary, parse_time
 
 T0 = datetime(2026, 10, 7, 23, 50, tzinfo=timezone.utc)
 CONSOLE = CONSOLE_COMPONENT
@@ -210,7 +210,7 @@ def test_parse_time_rejects(value: object) -> None:
 def test_unknown_status_is_unknown_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
     doc = summary_doc(components={API_COMPONENT: "on_fire_quirk"})
     doc["incidents"] = [incident_doc("inc9", status="exploding_quirk", impact="cosmic_quirk")]
-    with caplog.at_level(logging.WARNING, logger="tray_app.statuspage"):
+    with caplog.at_level(logging.WARNING, logger="tray_app.sources.statuspage"):
         for _ in range(3):  # three polls
             snap = parse(doc)
     api = snap.component(API_COMPONENT)

@@ -40,9 +40,9 @@ from tests.statusserver import (
     summary_doc,
 )
 from tray_app.config import API_COMPONENT
-from tray_app.icons import COLOURS
-from tray_app.models import Health
-from tray_app.tray import BackendChoice, _Probes, choose_backend, tray_host_present
+from tray_app.core.models import Health
+from tray_app.sinks.icons import COLOURS
+from tray_app.sinks.tray import BackendChoice, _Probes, choose_backend, tray_host_present
 
 pytestmark = [pytest.mark.x11, pytest.mark.dbus]
 
@@ -65,10 +65,10 @@ _DRIVER = r"""
 import logging, sys, threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from tray_app.models import ComponentView, Health, Incident, MonitorSnapshot
-from tray_app.menu import MenuPrefs
-from tray_app.paths import AppPaths
-from tray_app.tray import TrayActions, TrayUI
+from tray_app.core.models import ComponentView, Health, Incident, MonitorSnapshot
+from tray_app.sinks.menu import MenuPrefs
+from tray_app.platform.paths import AppPaths
+from tray_app.sinks.tray import TrayActions, TrayUI
 
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 

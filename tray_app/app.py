@@ -23,23 +23,23 @@ from pathlib import Path
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
-from tray_app.alerts import AlertPolicy, AlertPrefs, make_notification
-from tray_app.clock import Clock, SystemClock
+from tray_app.cli.render import format_event, headline
 from tray_app.config import LoadedConfig, Settings, update_config
-from tray_app.dispatch import Dispatcher, Sink
-from tray_app.errors import HistoryError, TrayAppError
-from tray_app.events import Event
-from tray_app.history import History
-from tray_app.hooks import HookRunner
-from tray_app.menu import MenuPrefs
-from tray_app.models import MonitorSnapshot
-from tray_app.monitor import Monitor
-from tray_app.notify import MenuLineBackend, Notifier, default_backends
-from tray_app.paths import AppPaths
-from tray_app.prefs import load_prefs, save_prefs
-from tray_app.render import format_event, headline
-from tray_app.sources import build_sources
-from tray_app.store import StateStore, write_json_atomic
+from tray_app.core.clock import Clock, SystemClock
+from tray_app.core.errors import HistoryError, TrayAppError
+from tray_app.core.events import Event
+from tray_app.core.models import MonitorSnapshot
+from tray_app.platform.paths import AppPaths
+from tray_app.platform.prefs import load_prefs, save_prefs
+from tray_app.platform.store import StateStore, write_json_atomic
+from tray_app.sinks.alerts import AlertPolicy, AlertPrefs, make_notification
+from tray_app.sinks.dispatch import Dispatcher, Sink
+from tray_app.sinks.history import History
+from tray_app.sinks.hooks import HookRunner
+from tray_app.sinks.menu import MenuPrefs
+from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
+from tray_app.sources.build import build_sources
+from tray_app.sources.monitor import Monitor
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class Runtime:
         """The menu checkbox: change it for real, then remember the choice in the settings."""
 
         def work() -> None:
-            from tray_app.autostart import autostart_for
+            from tray_app.platform.autostart import autostart_for
 
             try:
                 backend = autostart_for()
@@ -229,7 +229,7 @@ class Runtime:
     def sync_autostart(self) -> None:
         """At start: apply `autostart = true` from the settings, and show what is really set
         (the CLI or an installer may have changed it)."""
-        from tray_app.autostart import autostart_for
+        from tray_app.platform.autostart import autostart_for
 
         try:
             backend = autostart_for()
@@ -316,7 +316,7 @@ class Runtime:
 
     def _state_icon(self, snapshot: MonitorSnapshot) -> str | None:
         """The tray icon of the state a notification announces (red cross for down...)."""
-        from tray_app.icons import render_icon
+        from tray_app.sinks.icons import render_icon
 
         name = f"{snapshot.overall.value}{'-here' if snapshot.probe_only else ''}.png"
         path = self.paths.state_dir / "icons" / name
@@ -330,7 +330,7 @@ class Runtime:
         return str(path)
 
     def _write_notification_icon(self) -> Path | None:
-        from tray_app.icons import render_app_icon
+        from tray_app.sinks.icons import render_app_icon
 
         path = self.paths.state_dir / "notification-icon.png"
         try:
@@ -385,7 +385,7 @@ def open_url(url: str) -> None:
 
 def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: str = "") -> int:
     """Headless foreground mode: print transitions as they happen; Ctrl-C to stop."""
-    from tray_app.instance import SingleInstance
+    from tray_app.platform.instance import SingleInstance
 
     instance = SingleInstance(paths)
     owner = instance.acquire()
@@ -421,8 +421,8 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
 
 
 def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
-    from tray_app.instance import SingleInstance, ask_running_instance_to_check
-    from tray_app.tray import TrayActions, TrayUI, TrayUnavailable, choose_backend
+    from tray_app.platform.instance import SingleInstance, ask_running_instance_to_check
+    from tray_app.sinks.tray import TrayActions, TrayUI, TrayUnavailable, choose_backend
 
     instance = SingleInstance(paths)
     if not instance.acquire():
@@ -489,7 +489,7 @@ NO_TRAY_GRACE = 10.0  # seconds: at login the app may start before the panel doe
 def _warn_if_no_tray_host(runtime: Runtime, grace: float = NO_TRAY_GRACE) -> None:
     """If nothing on this desktop can show the icon, say so once (and keep running: a panel
     that starts later still gets the icon, and notifications work anyway)."""
-    from tray_app.tray import tray_host_present
+    from tray_app.sinks.tray import tray_host_present
 
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:

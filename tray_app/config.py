@@ -29,9 +29,9 @@ import tomlkit
 import tomlkit.container
 import tomlkit.items
 
-from tray_app.atomic import write_atomic
-from tray_app.errors import ConfigError, ConfigSyntaxError
-from tray_app.events import EVENT_KINDS
+from tray_app.core.errors import ConfigError, ConfigSyntaxError
+from tray_app.core.events import EVENT_KINDS
+from tray_app.platform.atomic import write_atomic
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -4,7 +4,7 @@
 ;   iscc /DAppVersion=0.1.0 /DSourceDir=dist\claude-status-tray /Odist packaging\windows\claude-status-tray.iss
 ; packaging\build.py runs exactly that when iscc is on PATH (or ISCC names it).
 ;
-; The optional "start at login" task writes the same value as tray_app/autostart.py:
+; The optional "start at login" task writes the same value as tray_app/platform/autostart.py:
 ;   HKCU\Software\Microsoft\Windows\CurrentVersion\Run  "ClaudeStatusTray" = "<path>\claude-status-tray.exe"
 ; so `claude-status-tray-cli autostart status` and the tray's checkbox see it, and the
 ; uninstaller removes it whoever wrote it.

@@ -27,8 +27,8 @@ from enum import Enum
 from typing import Any
 
 from tray_app.config import NotificationSettings, WatchSettings
-from tray_app.errors import ConfigError
-from tray_app.events import (
+from tray_app.core.errors import ConfigError
+from tray_app.core.events import (
     BackOnline,
     Event,
     IncidentOpened,
@@ -45,8 +45,8 @@ from tray_app.events import (
     StatusPageUnreachable,
     WentOffline,
 )
-from tray_app.models import Health, Incident, Maintenance, MonitorSnapshot
-from tray_app.timefmt import format_duration
+from tray_app.core.models import Health, Incident, Maintenance, MonitorSnapshot
+from tray_app.core.timefmt import format_duration
 
 log = logging.getLogger(__name__)
 

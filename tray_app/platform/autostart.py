@@ -28,8 +28,8 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Protocol
 
 from tray_app import APP_NAME, APP_TITLE
-from tray_app.atomic import write_atomic
-from tray_app.errors import AutostartError
+from tray_app.core.errors import AutostartError
+from tray_app.platform.atomic import write_atomic
 
 logger = logging.getLogger(__name__)
 

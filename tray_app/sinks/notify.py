@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tray_app import APP_NAME, APP_TITLE
-from tray_app.alerts import Notification, Urgency
-from tray_app.errors import NotifyError
+from tray_app.core.errors import NotifyError
+from tray_app.sinks.alerts import Notification, Urgency
 
 log = logging.getLogger(__name__)
 

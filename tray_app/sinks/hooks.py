@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping, Sequence
 
 from tray_app.config import HookSettings
-from tray_app.events import (
+from tray_app.core.events import (
     Event,
     IncidentOpened,
     IncidentResolved,
@@ -32,7 +32,7 @@ from tray_app.events import (
     ServiceRecovered,
     event_to_dict,
 )
-from tray_app.models import Health
+from tray_app.core.models import Health
 
 log = logging.getLogger(__name__)
 

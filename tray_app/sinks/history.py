@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from tray_app.config import HistorySettings
-from tray_app.errors import HistoryError
-from tray_app.events import Event, event_to_dict
-from tray_app.models import Health, MonitorSnapshot, ProbeResult
+from tray_app.core.errors import HistoryError
+from tray_app.core.events import Event, event_to_dict
+from tray_app.core.models import Health, MonitorSnapshot, ProbeResult
 
 log = logging.getLogger(__name__)
 

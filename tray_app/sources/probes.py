@@ -38,10 +38,10 @@ from datetime import datetime, timezone
 import httpx
 
 from tray_app.config import ProbeSettings
-from tray_app.errors import FetchTimeout, NetworkError, SourceError, TLSError
-from tray_app.http import CAPTIVE, FetchResult, captive_portal, fetch
-from tray_app.models import ProbeOutcome, ProbeResult
-from tray_app.secrets import get_api_key
+from tray_app.core.errors import FetchTimeout, NetworkError, SourceError, TLSError
+from tray_app.core.models import ProbeOutcome, ProbeResult
+from tray_app.platform.secrets import get_api_key
+from tray_app.sources.http import CAPTIVE, FetchResult, captive_portal, fetch
 
 logger = logging.getLogger(__name__)
 

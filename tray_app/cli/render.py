@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tray_app.events import (
+from tray_app.cli.statusline import SYMBOLS
+from tray_app.core.events import (
     BackOnline,
     Event,
     IncidentOpened,
@@ -22,9 +23,8 @@ from tray_app.events import (
     StatusPageUnreachable,
     WentOffline,
 )
-from tray_app.models import Health, MonitorSnapshot
-from tray_app.statusline import SYMBOLS
-from tray_app.timefmt import format_duration
+from tray_app.core.models import Health, MonitorSnapshot
+from tray_app.core.timefmt import format_duration
 
 # Exit codes of `check` (documented in the README; scripts rely on them).
 EXIT_OK = 0

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, ClassVar
 
-from tray_app.models import Health, Incident, IncidentUpdate, Maintenance
+from tray_app.core.models import Health, Incident, IncidentUpdate, Maintenance
 
 
 class Severity(str, Enum):

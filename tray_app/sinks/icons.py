@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
-from tray_app.models import Health
+from tray_app.core.models import Health
 
 RGB = tuple[int, int, int]
 

@@ -11,8 +11,8 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from tray_app import APP_TITLE, __version__
-from tray_app.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
-from tray_app.timefmt import format_duration
+from tray_app.core.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
+from tray_app.core.timefmt import format_duration
 
 CLAUDE_AI_URL = "https://claude.ai/"
 CONSOLE_URL = "https://console.anthropic.com/"

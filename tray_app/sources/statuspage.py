@@ -20,7 +20,7 @@ lose the overall indicator and every incident.
 (If-None-Match with the last ETag; a 304 gives the last snapshot with a fresh ``fetched_at``).
 A challenge page (``cf-mitigated: challenge``, or 403 HTML) or any HTML body is InvalidResponse;
 other non-200 answers are HTTPStatusError carrying ``retry_after`` when the server sent one.
-Transport failures arrive already translated by tray_app.http.
+Transport failures arrive already translated by tray_app.sources.http.
 """
 
 from __future__ import annotations
@@ -35,15 +35,8 @@ from typing import Any
 
 import httpx
 
-from tray_app.errors import HTTPStatusError, InvalidResponse, NetworkError
-from tray_app.http import (
-    DEFAULT_MAX_BYTES,
-    FetchResult,
-    captive_portal,
-    fetch,
-    parse_retry_after,
-)
-from tray_app.models import (
+from tray_app.core.errors import HTTPStatusError, InvalidResponse, NetworkError
+from tray_app.core.models import (
     COMPONENT_STATUS,
     INCIDENT_STATUSES,
     INDICATORS,
@@ -54,6 +47,13 @@ from tray_app.models import (
     IncidentUpdate,
     Maintenance,
     PageSnapshot,
+)
+from tray_app.sources.http import (
+    DEFAULT_MAX_BYTES,
+    FetchResult,
+    captive_portal,
+    fetch,
+    parse_retry_after,
 )
 
 logger = logging.getLogger(__name__)

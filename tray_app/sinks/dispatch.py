@@ -13,8 +13,8 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 
-from tray_app.events import Event
-from tray_app.models import MonitorSnapshot
+from tray_app.core.events import Event
+from tray_app.core.models import MonitorSnapshot
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tray_app.models import Health
-from tray_app.timefmt import format_duration
+from tray_app.core.models import Health
+from tray_app.core.timefmt import format_duration
 
 SYMBOLS = {
     Health.OPERATIONAL: "✓",

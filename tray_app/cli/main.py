@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from tray_app import APP_NAME, __version__
-from tray_app.paths import AppPaths
+from tray_app.platform.paths import AppPaths
 
 if TYPE_CHECKING:
     from tray_app.config import LoadedConfig
@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "snooze":
         return cmd_snooze(paths, args.duration)
 
-    from tray_app.logsetup import setup_logging
+    from tray_app.platform.logsetup import setup_logging
 
     loaded = _load(paths, args)
     log_file = paths.log_file if command in ("tray", "watch") else None
@@ -155,8 +155,8 @@ def _load(paths: AppPaths, args: argparse.Namespace) -> LoadedConfig:
 
 
 def cmd_statusline(paths: AppPaths) -> int:
-    from tray_app.statusline import format_statusline
-    from tray_app.store import read_summary
+    from tray_app.cli.statusline import format_statusline
+    from tray_app.platform.store import read_summary
 
     print(format_statusline(read_summary(paths.state_file), datetime.now(timezone.utc)))
     return 0
@@ -164,7 +164,7 @@ def cmd_statusline(paths: AppPaths) -> int:
 
 def cmd_snooze(paths: AppPaths, duration: str) -> int:
     """Custom snooze; a running app picks it up before its next notification."""
-    from tray_app.prefs import load_prefs, parse_snooze, save_prefs
+    from tray_app.platform.prefs import load_prefs, parse_snooze, save_prefs
 
     now = datetime.now(timezone.utc)
     try:
@@ -208,8 +208,8 @@ def cmd_config(paths: AppPaths, action: str) -> int:
 
 
 def cmd_check(loaded: LoadedConfig, *, json_out: bool, timeout: float) -> int:
-    from tray_app.oneshot import check_once
-    from tray_app.render import exit_code, format_table, snapshot_to_dict
+    from tray_app.cli.oneshot import check_once
+    from tray_app.cli.render import exit_code, format_table, snapshot_to_dict
 
     snapshot = check_once(loaded.settings, timeout=timeout)
     if json_out:
@@ -220,16 +220,16 @@ def cmd_check(loaded: LoadedConfig, *, json_out: bool, timeout: float) -> int:
 
 
 def cmd_wait_until_up(loaded: LoadedConfig, *, timeout: float | None) -> int:
-    from tray_app.oneshot import wait_until_up
-    from tray_app.render import EXIT_OK, EXIT_UNKNOWN, headline
+    from tray_app.cli.oneshot import wait_until_up
+    from tray_app.cli.render import EXIT_OK, EXIT_UNKNOWN, headline
 
     snapshot = wait_until_up(loaded.settings, timeout=timeout, report=lambda s: print(headline(s)))
     return EXIT_OK if snapshot is not None else EXIT_UNKNOWN
 
 
 def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -> int:
-    from tray_app.errors import ConfigError, HistoryError
-    from tray_app.history import (
+    from tray_app.core.errors import ConfigError, HistoryError
+    from tray_app.sinks.history import (
         History,
         parse_since,
         report_to_csv,
@@ -259,9 +259,9 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
 
 
 def cmd_autostart(paths: AppPaths, action: str) -> int:
-    from tray_app.autostart import autostart_for
     from tray_app.config import update_config
-    from tray_app.errors import TrayAppError
+    from tray_app.core.errors import TrayAppError
+    from tray_app.platform.autostart import autostart_for
 
     backend = autostart_for()
     try:
@@ -283,7 +283,7 @@ def cmd_autostart(paths: AppPaths, action: str) -> int:
 
 
 def cmd_api_key(action: str) -> int:
-    from tray_app import secrets
+    from tray_app.platform import secrets
 
     if action == "status":
         if os.environ.get(secrets.ENV_VAR, "").strip():

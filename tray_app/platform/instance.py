@@ -22,7 +22,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from tray_app.paths import AppPaths
+from tray_app.platform.paths import AppPaths
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 from tray_app import APP_NAME
-from tray_app.errors import KeyringUnavailable
-from tray_app.paths import AppPaths
+from tray_app.core.errors import KeyringUnavailable
+from tray_app.platform.paths import AppPaths
 
 logger = logging.getLogger(__name__)
 

@@ -104,7 +104,7 @@ from enum import Enum
 from typing import Any, Union
 
 from tray_app.config import KNOWN_COMPONENT_NAMES, Settings
-from tray_app.events import (
+from tray_app.core.events import (
     BackOnline,
     Event,
     IncidentOpened,
@@ -121,7 +121,7 @@ from tray_app.events import (
     StatusPageUnreachable,
     WentOffline,
 )
-from tray_app.models import (
+from tray_app.core.models import (
     ComponentView,
     Health,
     Incident,

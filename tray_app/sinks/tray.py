@@ -40,10 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
-from tray_app.dbus import name_has_owner
-from tray_app.errors import TrayUnavailable
-from tray_app.icons import render_icon
-from tray_app.menu import (
+from tray_app.core.errors import TrayUnavailable
+from tray_app.core.models import Health, MonitorSnapshot
+from tray_app.platform.dbus import name_has_owner
+from tray_app.platform.paths import AppPaths
+from tray_app.sinks.icons import render_icon
+from tray_app.sinks.menu import (
     CHECK_NOW,
     OPEN_LOG_FOLDER,
     OPEN_SETTINGS,
@@ -60,8 +62,6 @@ from tray_app.menu import (
     tooltip_text,
     until_tomorrow,
 )
-from tray_app.models import Health, MonitorSnapshot
-from tray_app.paths import AppPaths
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,20 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar, cast
 
-from tray_app import state as engine
-from tray_app.clock import Clock, SystemClock
 from tray_app.config import Settings
-from tray_app.errors import HTTPStatusError, NetworkError, SourceError
-from tray_app.events import Event
-from tray_app.models import MonitorSnapshot, PageFailure, PageSnapshot, ProbeOutcome, ProbeResult
-from tray_app.schedule import Schedule, woke_from_sleep
-from tray_app.store import StateStore
+from tray_app.core import state as engine
+from tray_app.core.clock import Clock, SystemClock
+from tray_app.core.errors import HTTPStatusError, NetworkError, SourceError
+from tray_app.core.events import Event
+from tray_app.core.models import (
+    MonitorSnapshot,
+    PageFailure,
+    PageSnapshot,
+    ProbeOutcome,
+    ProbeResult,
+)
+from tray_app.platform.store import StateStore
+from tray_app.sources.schedule import Schedule, woke_from_sleep
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 ``build_client`` makes the shared ``httpx.Client`` (building one loads the CA bundle, ~20 ms of
 CPU, so the app builds it once). ``fetch`` does a capped, streamed GET and translates every
-httpx failure into the ``tray_app.errors`` family:
+httpx failure into the ``tray_app.core.errors`` family:
 
     DNS failure, refused, unreachable, connect timeout, proxy failure   -> NetworkError
     read / write / pool timeout                                        -> FetchTimeout
@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from tray_app import USER_AGENT
-from tray_app.errors import (
+from tray_app.core.errors import (
     BodyTooLarge,
     FetchTimeout,
     InvalidResponse,

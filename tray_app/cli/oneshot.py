@@ -13,12 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from tray_app import state as engine
-from tray_app.clock import SystemClock
 from tray_app.config import Settings
-from tray_app.errors import HTTPStatusError, NetworkError, SourceError
-from tray_app.models import Health, MonitorSnapshot, PageFailure, PageSnapshot
-from tray_app.sources import Sources, build_sources
+from tray_app.core import state as engine
+from tray_app.core.clock import SystemClock
+from tray_app.core.errors import HTTPStatusError, NetworkError, SourceError
+from tray_app.core.models import Health, MonitorSnapshot, PageFailure, PageSnapshot
+from tray_app.sources.build import Sources, build_sources
 
 log = logging.getLogger(__name__)
 

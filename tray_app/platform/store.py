@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tray_app.atomic import write_atomic
-from tray_app.models import MonitorSnapshot
+from tray_app.core.models import MonitorSnapshot
+from tray_app.platform.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from tray_app.clock import Clock, SystemClock
 from tray_app.config import Settings
-from tray_app.http import build_client
-from tray_app.probes import Prober
-from tray_app.statuspage import StatusPageClient
+from tray_app.core.clock import Clock, SystemClock
+from tray_app.sources.http import build_client
+from tray_app.sources.probes import Prober
+from tray_app.sources.statuspage import StatusPageClient
 
 
 @dataclass

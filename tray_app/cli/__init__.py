@@ -1,0 +1,1 @@
+"""The command line: argument parsing, one-shot check, statusline, text rendering."""

@@ -1,0 +1,3 @@
+"""The pure heart: snapshots, events, the state machine, the clock. No I/O; imports nothing above
+it.
+"""

@@ -1,0 +1,3 @@
+"""The operating system and the user's folders: paths, atomic files, saved state, single instance,
+start at login, keyring, D-Bus, logging.
+"""
