@@ -59,10 +59,9 @@ from tray_app.core.state import (
     Tick,
     initial_state,
     snapshot,
-    state_from_dict,
-    state_to_dict,
     step,
 )
+from tray_app.core.state_codec import state_from_dict, state_to_dict
 
 H = Health
 UP, DOWN, UNREACH = ProbeOutcome.UP, ProbeOutcome.DOWN, ProbeOutcome.UNREACHABLE

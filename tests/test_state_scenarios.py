@@ -25,10 +25,9 @@ from tray_app.core.state import (
     ProbesObserved,
     initial_state,
     snapshot,
-    state_from_dict,
-    state_to_dict,
     step,
 )
+from tray_app.core.state_codec import state_from_dict, state_to_dict
 from tray_app.sources.statuspage import parse_summary
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -2,7 +2,7 @@
 
 ``step(state, observation, settings)`` does no I/O and never reads a clock: every observation
 carries its own time, and every event it returns is stamped with that time. The state is an
-immutable value that round-trips exactly through JSON (``state_to_dict`` / ``state_from_dict``),
+immutable value that round-trips exactly through JSON (``tray_app.core.state_codec``),
 so the app persists it after every step and a restart never repeats an event.
 
 Rules
@@ -93,27 +93,14 @@ Size
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import types
-import typing
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from enum import Enum
-from typing import Any, Union
+from dataclasses import replace
+from datetime import datetime
 
 from tray_app.config import KNOWN_COMPONENT_NAMES, Settings
 from tray_app.core.events import (
     BackOnline,
     Event,
-    IncidentOpened,
-    IncidentResolved,
-    IncidentUpdated,
-    MaintenanceEnded,
-    MaintenanceScheduled,
-    MaintenanceStarted,
-    MaintenanceStartingSoon,
     ServiceDegraded,
     ServiceDown,
     ServiceRecovered,
@@ -121,146 +108,40 @@ from tray_app.core.events import (
     StatusPageUnreachable,
     WentOffline,
 )
-from tray_app.core.models import (
-    ComponentView,
-    Health,
-    Incident,
-    Maintenance,
-    MonitorSnapshot,
-    PageFailure,
-    PageSnapshot,
-    ProbeOutcome,
-    ProbeResult,
-    worse,
+from tray_app.core.models import Health, PageSnapshot, ProbeOutcome, ProbeResult, worse
+from tray_app.core.state_incidents import (
+    FORGET_AFTER,
+    MAX_CLOSED,
+    diff_incidents,
+    diff_maintenances,
+    prune,
+    starting_soon,
 )
+from tray_app.core.state_model import (
+    ComponentTrack,
+    IncidentTrack,
+    MaintenanceTrack,
+    MonitorState,
+    Observation,
+    PageFailed,
+    PageObserved,
+    ProbesObserved,
+    ProbeTrack,
+    Tick,
+    announces,
+    initial_state,
+    is_watched,
+    observation_time,
+    page_unreachable,
+    probe_health,
+    probes_got_through,
+)
+from tray_app.core.state_snapshot import snapshot
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
-FORGET_AFTER = timedelta(days=7)
-MAX_CLOSED = 200  # resolved incidents / ended maintenances kept for dedupe
 MAX_PROBE_TARGETS = 16
 _STREAK_CAP = 1000
-
-_ACTIVE_MAINTENANCE = ("in_progress", "verifying")
-
-
-# ---- Observations ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageObserved:
-    """A successful read of the status page (or a 304 that reused the last one)."""
-
-    snapshot: PageSnapshot
-
-
-@dataclass(frozen=True)
-class PageFailed:
-    """The status page could not be read; ``failure.network`` for DNS/connect failures."""
-
-    failure: PageFailure
-
-
-@dataclass(frozen=True)
-class ProbesObserved:
-    """One round of direct probes."""
-
-    results: tuple[ProbeResult, ...]
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Tick:
-    """Time passing, for time-driven events (maintenance starting soon)."""
-
-    at: datetime
-
-
-Observation = PageObserved | PageFailed | ProbesObserved | Tick
-
-
-# ---- State ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ComponentTrack:
-    id: str
-    name: str
-    official: Health = Health.UNKNOWN  # last known page status; stale while the page fails
-    group_id: str | None = None
-    is_group: bool = False
-    health: Health = Health.UNKNOWN  # combined (official and probe), as last computed
-    since: datetime | None = None  # when ``health`` last changed
-    known: Health | None = None  # last combined health other than UNKNOWN that events judged
-    problem: Health | None = None  # set while a problem episode is open (until operational)
-    problem_since: datetime | None = None  # None when the episode began before we first saw it
-
-
-@dataclass(frozen=True)
-class ProbeTrack:
-    target: str
-    component_id: str
-    verdict: Health = Health.UNKNOWN  # OPERATIONAL or PARTIAL_OUTAGE once a threshold is met
-    bad_streak: int = 0
-    good_streak: int = 0
-    last: ProbeResult | None = None
-
-
-@dataclass(frozen=True)
-class IncidentTrack:
-    incident: Incident  # as last read
-    resolved_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class MaintenanceTrack:
-    maintenance: Maintenance  # as last read
-    soon_sent: bool = False
-    started: bool = False
-    ended_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class MonitorState:
-    components: tuple[ComponentTrack, ...] = ()
-    probes: tuple[ProbeTrack, ...] = ()
-    incidents: tuple[IncidentTrack, ...] = ()
-    maintenances: tuple[MaintenanceTrack, ...] = ()
-    page: PageSnapshot | None = None  # the last successful read
-    page_failure: PageFailure | None = None  # set while the latest page attempt failed
-    page_unreachable_announced: bool = False
-    # did the probes get through just before the page's latest failure? (see _page_unreachable)
-    probes_ok_before_failure: bool = False
-    latest_probes: tuple[ProbeResult, ...] = ()  # the latest round of probe results
-    offline_since: datetime | None = None
-    last_checked: datetime | None = None
-
-    @property
-    def offline(self) -> bool:
-        return self.offline_since is not None
-
-    def component(self, component_id: str) -> ComponentTrack | None:
-        for track in self.components:
-            if track.id == component_id:
-                return track
-        return None
-
-
-def initial_state() -> MonitorState:
-    """Nothing seen yet: the first observations announce problems that exist right now."""
-    return MonitorState()
-
-
-# ---- The step -------------------------------------------------------------------------------
-
-
-def observation_time(obs: Observation) -> datetime:
-    if isinstance(obs, PageObserved):
-        return obs.snapshot.fetched_at
-    if isinstance(obs, PageFailed):
-        return obs.failure.at
-    return obs.at
 
 
 def step(
@@ -275,8 +156,8 @@ def step(
     if isinstance(obs, PageObserved):
         first_read = state.page is None
         state = _apply_page_components(state, obs.snapshot, settings)
-        incidents, incident_events = _diff_incidents(state.incidents, obs.snapshot, now)
-        maintenances, maintenance_events = _diff_maintenances(
+        incidents, incident_events = diff_incidents(state.incidents, obs.snapshot, now)
+        maintenances, maintenance_events = diff_maintenances(
             state.maintenances, obs.snapshot, now, announce_scheduled=not first_read
         )
         state = replace(
@@ -291,7 +172,7 @@ def step(
         state = replace(
             state,
             page_failure=obs.failure,
-            probes_ok_before_failure=_probes_got_through(state.latest_probes),
+            probes_ok_before_failure=probes_got_through(state.latest_probes),
             last_checked=now,
         )
     elif isinstance(obs, ProbesObserved):
@@ -313,7 +194,7 @@ def step(
         state = replace(state, page_unreachable_announced=False)
     elif (
         state.page_failure is not None
-        and _page_unreachable(state)
+        and page_unreachable(state)
         and not offline
         and not state.page_unreachable_announced
     ):
@@ -328,11 +209,11 @@ def step(
     events.extend(incident_events)
     events.extend(maintenance_events)
 
-    maintenances, soon_events = _starting_soon(state.maintenances, settings, now)
+    maintenances, soon_events = starting_soon(state.maintenances, settings, now)
     events.extend(soon_events)
     state = replace(state, maintenances=maintenances)
 
-    state = _prune(state, now)
+    state = prune(state, now)
     for event in events:
         log.debug("event %s", event.key)
     return state, tuple(events)
@@ -347,26 +228,6 @@ def _is_offline(state: MonitorState, settings: Settings) -> bool:
             all(r.outcome is ProbeOutcome.UNREACHABLE for r in state.latest_probes)
         )
     return bool(latest_failed) and all(latest_failed)
-
-
-def _probes_got_through(results: tuple[ProbeResult, ...]) -> bool:
-    return bool(results) and not all(r.outcome is ProbeOutcome.UNREACHABLE for r in results)
-
-
-def _page_unreachable(state: MonitorState) -> bool:
-    """Is it the status page that fails, not our network?
-
-    An HTTP-level failure (5xx, HTML, broken JSON) is the page's. A DNS/connect failure is the
-    page's only when the probes got through both just before it and after it: a network that
-    is dropping (probes still fine from a moment ago) or coming back (the page's last attempt
-    was made while offline) is not "status page unreachable"."""
-    failure = state.page_failure
-    if failure is None:
-        return False
-    if not failure.network:
-        return True
-    later = tuple(r for r in state.latest_probes if r.at >= failure.at)
-    return state.probes_ok_before_failure and _probes_got_through(later)
 
 
 def _offline_detail(state: MonitorState) -> str:
@@ -447,32 +308,8 @@ def _advance_probe(track: ProbeTrack, result: ProbeResult, settings: Settings) -
     return replace(track, bad_streak=bad, good_streak=0)
 
 
-def _probe_health(state: MonitorState, component_id: str, settings: Settings) -> Health | None:
-    if not settings.probes.enabled:
-        return None
-    verdicts = [p.verdict for p in state.probes if p.component_id == component_id]
-    if not verdicts:
-        return None
-    result = verdicts[0]
-    for verdict in verdicts[1:]:
-        result = worse(result, verdict)
-    return result
-
-
 def _combined(official: Health, probe: Health | None) -> Health:
     return official if probe is None else worse(official, probe)
-
-
-def is_watched(track: ComponentTrack, settings: Settings) -> bool:
-    """Explicitly listed, or (with an empty list) any component that is not a group."""
-    if settings.watch.components:
-        return track.id in settings.watch.components
-    return not track.is_group
-
-
-def announces(track: ComponentTrack, settings: Settings) -> bool:
-    """Service events cover every component but groups (their children speak for them)."""
-    return not track.is_group or track.id in settings.watch.components
 
 
 def _recompute_components(
@@ -481,7 +318,7 @@ def _recompute_components(
     events: list[Event] = []
     tracks: list[ComponentTrack] = []
     for track in state.components:
-        probe = _probe_health(state, track.id, settings)
+        probe = probe_health(state, track.id, settings)
         health = _combined(track.official, probe)
         if health is not track.health:
             track = replace(track, health=health, since=now)
@@ -537,346 +374,9 @@ def _judge(
     return replace(track, known=new), event
 
 
-def _diff_incidents(
-    tracks: tuple[IncidentTrack, ...], page: PageSnapshot, now: datetime
-) -> tuple[tuple[IncidentTrack, ...], list[Event]]:
-    events: list[Event] = []
-    known = {t.incident.id: t for t in tracks}
-    result: dict[str, IncidentTrack] = dict(known)
-    seen: set[str] = set()
-    for inc in page.incidents:
-        seen.add(inc.id)
-        track = known.get(inc.id)
-        if track is None:
-            if inc.is_resolved:
-                result[inc.id] = IncidentTrack(inc, resolved_at=now)
-            else:
-                events.append(IncidentOpened(at=now, incident=inc))
-                result[inc.id] = IncidentTrack(inc)
-            continue
-        old = track.incident
-        if track.resolved_at is not None:
-            if not inc.is_resolved:  # reopened
-                events.append(
-                    IncidentUpdated(
-                        at=now, incident=inc, previous_status=old.status, update=inc.latest_update
-                    )
-                )
-                result[inc.id] = IncidentTrack(inc)
-            else:
-                result[inc.id] = replace(track, incident=inc)
-        elif inc.is_resolved:
-            events.append(IncidentResolved(at=now, incident=inc, lasted=_lasted(inc, now)))
-            result[inc.id] = IncidentTrack(inc, resolved_at=now)
-        else:
-            if _incident_changed(old, inc):
-                events.append(
-                    IncidentUpdated(
-                        at=now, incident=inc, previous_status=old.status, update=inc.latest_update
-                    )
-                )
-            result[inc.id] = IncidentTrack(inc)
-    for inc_id, track in known.items():
-        if inc_id not in seen and track.resolved_at is None:
-            inc = track.incident
-            events.append(IncidentResolved(at=now, incident=inc, lasted=_lasted(inc, now)))
-            result[inc_id] = replace(track, resolved_at=now)
-    return tuple(result.values()), events
-
-
-def _incident_changed(old: Incident, new: Incident) -> bool:
-    old_update = old.latest_update.id if old.latest_update else None
-    new_update = new.latest_update.id if new.latest_update else None
-    return old.status != new.status or old_update != new_update
-
-
-def _lasted(inc: Incident, now: datetime) -> timedelta | None:
-    return now - inc.created_at if inc.created_at is not None else None
-
-
-def _diff_maintenances(
-    tracks: tuple[MaintenanceTrack, ...],
-    page: PageSnapshot,
-    now: datetime,
-    *,
-    announce_scheduled: bool,
-) -> tuple[tuple[MaintenanceTrack, ...], list[Event]]:
-    events: list[Event] = []
-    known = {t.maintenance.id: t for t in tracks}
-    result: dict[str, MaintenanceTrack] = dict(known)
-    seen: set[str] = set()
-    for m in page.maintenances:
-        seen.add(m.id)
-        track = known.get(m.id)
-        active = m.status in _ACTIVE_MAINTENANCE
-        if track is None:
-            track = MaintenanceTrack(m)
-            if m.status == "completed":
-                track = replace(track, started=True, ended_at=now)
-            elif active:
-                events.append(MaintenanceStarted(at=now, maintenance=m))
-                track = replace(track, started=True)
-            elif m.status == "scheduled" and announce_scheduled:
-                events.append(MaintenanceScheduled(at=now, maintenance=m))
-        elif track.ended_at is None:
-            if active and not track.started:
-                events.append(MaintenanceStarted(at=now, maintenance=m))
-                track = replace(track, started=True)
-            elif m.status == "completed":
-                events.append(MaintenanceEnded(at=now, maintenance=m))
-                track = replace(track, ended_at=now)
-        result[m.id] = replace(track, maintenance=m)
-    for m_id, track in known.items():
-        if m_id in seen or track.ended_at is not None:
-            continue
-        if track.started:
-            events.append(MaintenanceEnded(at=now, maintenance=track.maintenance))
-        # a maintenance that leaves the page before starting was cancelled: forget it quietly
-        result[m_id] = replace(track, ended_at=now)
-    return tuple(result.values()), events
-
-
-def _starting_soon(
-    tracks: tuple[MaintenanceTrack, ...], settings: Settings, now: datetime
-) -> tuple[tuple[MaintenanceTrack, ...], list[Event]]:
-    lead = timedelta(minutes=settings.notifications.maintenance_lead_minutes)
-    events: list[Event] = []
-    result: list[MaintenanceTrack] = []
-    for track in tracks:
-        m = track.maintenance
-        if (
-            track.ended_at is None
-            and not track.started
-            and not track.soon_sent
-            and m.status == "scheduled"
-            and m.scheduled_for is not None
-            and now >= m.scheduled_for - lead
-            and (m.scheduled_until is None or now < m.scheduled_until)
-        ):
-            events.append(MaintenanceStartingSoon(at=now, maintenance=m))
-            track = replace(track, soon_sent=True)
-        result.append(track)
-    return tuple(result), events
-
-
-def _prune(state: MonitorState, now: datetime) -> MonitorState:
-    incidents = _keep_recent(state.incidents, lambda t: t.resolved_at, now)
-    maintenances = _keep_recent(state.maintenances, lambda t: t.ended_at, now)
-    if incidents is state.incidents and maintenances is state.maintenances:
-        return state
-    return replace(state, incidents=incidents, maintenances=maintenances)
-
-
-_T = typing.TypeVar("_T")
-
-
-def _keep_recent(
-    tracks: tuple[_T, ...], closed_at: Callable[[_T], datetime | None], now: datetime
-) -> tuple[_T, ...]:
-    """Drop entries closed more than FORGET_AFTER ago, then the oldest beyond MAX_CLOSED."""
-    closed = [t for t in tracks if closed_at(t) is not None]
-    keep = {id(t) for t in closed if now - typing.cast(datetime, closed_at(t)) <= FORGET_AFTER}
-    if len(keep) > MAX_CLOSED:
-        newest = sorted(
-            (t for t in closed if id(t) in keep),
-            key=lambda t: typing.cast(datetime, closed_at(t)),
-        )[-MAX_CLOSED:]
-        keep = {id(t) for t in newest}
-    if len(keep) == len(closed):
-        return tracks
-    return tuple(t for t in tracks if closed_at(t) is None or id(t) in keep)
-
-
-# ---- Snapshot -------------------------------------------------------------------------------
-
-
-def snapshot(
-    state: MonitorState, settings: Settings, *, next_check: datetime | None = None
-) -> MonitorSnapshot:
-    """The combined view that sinks draw."""
-    views = tuple(
-        ComponentView(
-            id=t.id,
-            name=t.name,
-            health=t.health,
-            official=t.official,
-            probe=_probe_health(state, t.id, settings),
-            since=t.since,
-            group_id=t.group_id,
-            watched=is_watched(t, settings),
-        )
-        for t in _tracks_to_show(state, settings)
-    )
-    page = state.page
-    overall, description = _overall(state, views, settings)
-    return MonitorSnapshot(
-        overall=overall,
-        description=description,
-        components=views,
-        incidents=page.incidents if page else (),
-        maintenances=page.maintenances if page else (),
-        probes=state.latest_probes if settings.probes.enabled else (),
-        page_url=page.page_url if page else settings.status_page.url,
-        page_error=state.page_failure.message if state.page_failure else None,
-        last_checked=state.last_checked,
-        next_check=next_check,
-    )
-
-
-def _tracks_to_show(state: MonitorState, settings: Settings) -> tuple[ComponentTrack, ...]:
-    """Before the first page read, name the components we expect (as unknown) for the menu."""
-    if state.page is not None:
-        return state.components
-    expected = settings.watch.components or tuple(KNOWN_COMPONENT_NAMES)
-    present = {t.id for t in state.components}
-    placeholders = tuple(
-        ComponentTrack(id=cid, name=KNOWN_COMPONENT_NAMES.get(cid, cid))
-        for cid in expected
-        if cid not in present
-    )
-    return state.components + placeholders
-
-
-def _overall(
-    state: MonitorState, views: tuple[ComponentView, ...], settings: Settings
-) -> tuple[Health, str]:
-    if state.offline:
-        return Health.OFFLINE, "You appear to be offline: neither Claude nor its status page answer"
-    watched = [v for v in views if v.watched]
-    worst = Health.UNKNOWN
-    for view in watched:
-        worst = worse(worst, view.health)
-    probe_only = [v for v in watched if v.probe_only]
-    if _page_unreachable(state):
-        assert state.page_failure is not None
-        if worst.is_problem:
-            return worst, f"{_names(watched, worst)}: {worst.label} (status page unreachable)"
-        return (
-            Health.STATUS_PAGE_UNREACHABLE,
-            "The status page cannot be read; showing the last known status",
-        )
-    if probe_only:
-        names = ", ".join(v.name for v in probe_only)
-        return worst, f"{names}: down from here (not on the status page yet)"
-    if worst is Health.UNKNOWN:
-        if state.page is None:
-            return worst, "Waiting for the first status check"
-        return worst, "No watched component was found on the status page"
-    if state.page is not None and not settings.watch.components:
-        return worst, state.page.description
-    if worst is Health.OPERATIONAL:
-        return worst, "All watched components are operational"
-    return worst, f"{_names(watched, worst)}: {worst.label}"
-
-
-def _names(views: Iterable[ComponentView], health: Health) -> str:
-    return ", ".join(v.name for v in views if v.health is health)
-
-
-# ---- Persistence ----------------------------------------------------------------------------
-
-
-def state_to_dict(state: MonitorState) -> dict[str, object]:
-    """A JSON-ready dict; ``state_from_dict`` turns it back into an equal state."""
-    body = typing.cast(dict[str, object], _encode(state))
-    return {"version": STATE_VERSION, **body}
-
-
-def state_from_dict(data: object) -> MonitorState:
-    """Rebuild a state saved by ``state_to_dict``; ValueError on anything else."""
-    if not isinstance(data, dict):
-        raise ValueError("state: expected an object")
-    if data.get("version") != STATE_VERSION:
-        raise ValueError(f"state: unsupported version {data.get('version')!r}")
-    body = {k: v for k, v in data.items() if k != "version"}
-    try:
-        return typing.cast(MonitorState, _decode(MonitorState, body, "state"))
-    except (TypeError, KeyError, AttributeError, OverflowError) as exc:
-        raise ValueError(f"state: {exc}") from exc
-
-
-def _encode(value: object) -> object:
-    if isinstance(value, Enum):
-        return value.value
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [_encode(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
-
-
-def _decode(tp: Any, data: object, where: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        options = [a for a in typing.get_args(tp) if a is not type(None)]
-        if data is None and len(options) < len(typing.get_args(tp)):
-            return None
-        if len(options) != 1:
-            raise ValueError(f"{where}: unsupported union {tp!r}")
-        return _decode(options[0], data, where)
-    if origin is tuple:
-        if not isinstance(data, list):
-            raise ValueError(f"{where}: expected a list")
-        item = typing.get_args(tp)[0]
-        return tuple(_decode(item, v, f"{where}[{i}]") for i, v in enumerate(data))
-    if tp is datetime:
-        if not isinstance(data, str):
-            raise ValueError(f"{where}: expected a timestamp")
-        return datetime.fromisoformat(data)
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
-    if tp is bool:
-        if not isinstance(data, bool):
-            raise ValueError(f"{where}: expected true/false")
-        return data
-    if tp is int:
-        if not isinstance(data, int) or isinstance(data, bool):
-            raise ValueError(f"{where}: expected an integer")
-        return data
-    if tp is float:
-        if not isinstance(data, (int, float)) or isinstance(data, bool):
-            raise ValueError(f"{where}: expected a number")
-        return float(data)
-    if tp is str:
-        if not isinstance(data, str):
-            raise ValueError(f"{where}: expected a string")
-        return data
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _decode_dataclass(tp, data, where)
-    raise ValueError(f"{where}: unsupported type {tp!r}")
-
-
-def _decode_dataclass(cls: type, data: object, where: str) -> object:
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected an object")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {sorted(map(str, unknown))}")
-    hints = _hints(cls)
-    kwargs: dict[str, object] = {}
-    for name, field in fields.items():
-        if name in data:
-            kwargs[name] = _decode(hints[name], data[name], f"{where}.{name}")
-        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise ValueError(f"{where}: missing {name}")
-    return cls(**kwargs)
-
-
 __all__ = [
+    "FORGET_AFTER",
+    "MAX_CLOSED",
     "ComponentTrack",
     "IncidentTrack",
     "MaintenanceTrack",
@@ -892,7 +392,5 @@ __all__ = [
     "is_watched",
     "observation_time",
     "snapshot",
-    "state_from_dict",
-    "state_to_dict",
     "step",
 ]

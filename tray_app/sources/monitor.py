@@ -26,6 +26,7 @@ from tray_app.core.models import (
     ProbeOutcome,
     ProbeResult,
 )
+from tray_app.core.state_codec import state_from_dict, state_to_dict
 from tray_app.platform.store import StateStore
 from tray_app.sources.schedule import Schedule, woke_from_sleep
 
@@ -88,7 +89,7 @@ class Monitor:
             saved, self.notice = store.load_engine()
             if saved is not None:
                 try:
-                    self._state = engine.state_from_dict(saved)
+                    self._state = state_from_dict(saved)
                 except (ValueError, KeyError, TypeError) as exc:
                     self.notice = store.set_aside(f"last saved state could not be used ({exc})")
         if self.notice:
@@ -287,7 +288,7 @@ class Monitor:
             self._snapshot = snapshot
         if self._store is not None:
             try:
-                self._store.save(engine.state_to_dict(self._state), snapshot)
+                self._store.save(state_to_dict(self._state), snapshot)
             except OSError as exc:
                 log.error("could not save state to %s: %s", self._store.path, exc)
         self._on_update(snapshot, events)
