@@ -9,6 +9,7 @@ import pytest
 from tray_app import __version__
 from tray_app.config import DEFAULT_STATUS_PAGE
 from tray_app.core.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
+from tray_app.core.timefmt import until_tomorrow
 from tray_app.sinks.menu import (
     ACTIONS,
     CHECK_NOW,
@@ -26,7 +27,6 @@ from tray_app.sinks.menu import (
     MenuPrefs,
     build_menu,
     tooltip_text,
-    until_tomorrow,
 )
 
 UTC = timezone.utc

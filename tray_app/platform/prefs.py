@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from tray_app.core.timefmt import until_tomorrow
 from tray_app.platform.store import write_json_atomic
-from tray_app.sinks.menu import until_tomorrow
 
 
 @dataclass(frozen=True)

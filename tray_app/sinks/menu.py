@@ -7,7 +7,7 @@ Pure: no pystray, no I/O, the clock and time zone are arguments. tray.py turns t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from tray_app import APP_TITLE, __version__
@@ -16,7 +16,6 @@ from tray_app.core.timefmt import format_duration
 
 CLAUDE_AI_URL = "https://claude.ai/"
 CONSOLE_URL = "https://console.anthropic.com/"
-TOMORROW_AT = time(8, 0)  # "Snooze until tomorrow" ends at this local time
 TOOLTIP_MAX = 127  # Windows caps tooltips at 128 characters including the NUL
 
 ActionArg = str | bool | timedelta | Path | tuple[str, bool] | None
@@ -104,20 +103,6 @@ def _when(value: datetime, now: datetime, tz: tzinfo | None) -> str:
     if timedelta(0) <= local - local_now < timedelta(days=6):
         return local.strftime("%a %H:%M")
     return local.strftime("%Y-%m-%d %H:%M")
-
-
-def until_tomorrow(now: datetime, tz: tzinfo | None = None) -> timedelta:
-    """How long "Snooze until tomorrow" lasts: to the next TOMORROW_AT local time after now."""
-    local = _local(now, tz)
-    target = local.replace(
-        hour=TOMORROW_AT.hour, minute=TOMORROW_AT.minute, second=0, microsecond=0
-    )
-    if target <= local:
-        target += timedelta(days=1)
-    if tz is None:  # astimezone() gave today's fixed offset: resolve tomorrow's (DST may differ)
-        target = target.replace(tzinfo=None).astimezone()
-    # in UTC: two datetimes sharing a tzinfo subtract as wall times, ignoring the DST change
-    return target.astimezone(timezone.utc) - now.astimezone(timezone.utc)
 
 
 def overall_text(snapshot: MonitorSnapshot) -> str:
@@ -327,5 +312,4 @@ __all__ = [
     "MenuPrefs",
     "build_menu",
     "tooltip_text",
-    "until_tomorrow",
 ]

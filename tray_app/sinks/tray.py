@@ -42,6 +42,7 @@ from typing import Any
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import TrayUnavailable
 from tray_app.core.models import Health, MonitorSnapshot
+from tray_app.core.timefmt import until_tomorrow
 from tray_app.platform.dbus import name_has_owner
 from tray_app.platform.paths import AppPaths
 from tray_app.sinks.icons import render_icon
@@ -60,7 +61,6 @@ from tray_app.sinks.menu import (
     MenuPrefs,
     build_menu,
     tooltip_text,
-    until_tomorrow,
 )
 
 log = logging.getLogger(__name__)
