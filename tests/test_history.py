@@ -23,15 +23,22 @@ from tray_app.config import HistorySettings
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import ServiceDown, ServiceRecovered, WentOffline
 from tray_app.core.models import ComponentView, Health, MonitorSnapshot, ProbeOutcome, ProbeResult
-from tray_app.sinks.history import (
-    History,
-    HistoryReport,
-    Outage,
+from tray_app.sinks.history.formats import (
     parse_since,
     report_to_csv,
     report_to_json,
     report_to_text,
 )
+from tray_app.sinks.history.queries import (
+    HistoryReport,
+    Outage,
+    build_report,
+    events,
+    latency,
+    outages,
+    uptime,
+)
+from tray_app.sinks.history.store import History
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 REPO = Path(__file__).resolve().parent.parent
@@ -106,7 +113,7 @@ def test_events_are_stored_once_per_key_across_restarts(db_path: Path) -> None:
         assert h.record_events([down]) == 0
     with History(db_path) as h:
         assert h.record_events([down, back, WentOffline(at=minutes(6))]) == 1
-        stored = h.events(T0)
+        stored = events(h, T0)
     assert [e["kind"] for e in stored] == ["service_down", "service_recovered", "went_offline"]
     assert stored[0]["key"] == down.key
     assert stored[0]["health"] == "major_outage"
@@ -200,7 +207,7 @@ def test_uptime(
     if spans:  # the last observation closes the final span
         last_end, last_health = spans[-1][1], spans[-1][2]
         observe(history, last_end, last_end + 0.01, last_health)
-    got = history.uptime(API, timedelta(minutes=window_minutes), minutes(now_minute))
+    got = uptime(history, API, timedelta(minutes=window_minutes), minutes(now_minute))
     if expected is None:
         assert got is None
     else:
@@ -210,8 +217,8 @@ def test_uptime(
 def test_uptime_of_other_component_is_separate(history: History) -> None:
     observe(history, 0, 60, MAJOR, component_id="other")
     observe(history, 0, 60, OP)
-    assert history.uptime(API, timedelta(hours=1), minutes(60)) == pytest.approx(1.0)
-    assert history.uptime("other", timedelta(hours=1), minutes(60)) == pytest.approx(0.0)
+    assert uptime(history, API, timedelta(hours=1), minutes(60)) == pytest.approx(1.0)
+    assert uptime(history, "other", timedelta(hours=1), minutes(60)) == pytest.approx(0.0)
 
 
 # ---- outages ----
@@ -229,7 +236,7 @@ def test_outages_from_transitions(history: History) -> None:
     observe(history, 80, 90, DEG)  # still going on
     observe(history, 0, 90, OP, component_id="rwppv331jlwc")
 
-    got = history.outages(T0)
+    got = outages(history, T0)
     assert got == [
         Outage(API, "Claude API", minutes(10), minutes(40), MAJOR, False),
         Outage(API, "Claude API", minutes(60), minutes(70), MAJOR, True),
@@ -238,8 +245,8 @@ def test_outages_from_transitions(history: History) -> None:
     assert got[0].duration == timedelta(minutes=30)
     assert got[2].duration is None
     # ``since`` keeps outages that end after it, and ongoing ones
-    assert [o.start for o in history.outages(minutes(65))] == [minutes(60), minutes(80)]
-    assert [o.start for o in history.outages(minutes(75))] == [minutes(80)]
+    assert [o.start for o in outages(history, minutes(65))] == [minutes(60), minutes(80)]
+    assert [o.start for o in outages(history, minutes(75))] == [minutes(80)]
 
 
 def test_probe_only_outage_confirmed_later_is_not_probe_only(history: History) -> None:
@@ -247,7 +254,7 @@ def test_probe_only_outage_confirmed_later_is_not_probe_only(history: History) -
     observe(history, 5, 10, MAJOR, official=OP, probe_only=True)
     observe(history, 10, 20, MAJOR)
     observe(history, 20, 25, OP)
-    (outage,) = history.outages(T0)
+    (outage,) = outages(history, T0)
     assert outage.start == minutes(5)
     assert outage.end == minutes(20)
     assert outage.probe_only is False
@@ -278,8 +285,8 @@ def test_probe_latency_is_downsampled(db_path: Path) -> None:
                     probe(at, 50.0, ProbeOutcome.UP, target="claude_ai"),
                 ]
             )
-        samples = h.latency("api", T0)
-        assert len(h.latency("claude_ai", T0)) == 12
+        samples = latency(h, "api", T0)
+        assert len(latency(h, "claude_ai", T0)) == 12
     assert rows(db_path, "SELECT count(*) FROM probe_latency") == [(24,)]
     assert len(samples) == 12
     first = samples[0]
@@ -306,8 +313,8 @@ def test_prune_drops_old_rows_but_keeps_current_state(db_path: Path) -> None:
         h.record_component_health(old, "stale", "Stale", OP, OP, False)
         deleted = h.prune(T0, retention_days=90)
         assert deleted == 3
-        assert [e["at"] for e in h.events(old)] == [T0.isoformat()]
-        assert len(h.latency("api", old)) == 1
+        assert [e["at"] for e in events(h, old)] == [T0.isoformat()]
+        assert len(latency(h, "api", old)) == 1
         # the current (latest) state of each component survives pruning: no transition
         assert not h.record_component_health(T0, API, "Claude API", OP, OP, False)
     assert rows(db_path, "SELECT component_id, health, at FROM component_health ORDER BY id") == [
@@ -339,7 +346,7 @@ def test_corrupt_file_is_moved_aside(db_path: Path) -> None:
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
     with History(db_path) as h:
         assert h.notice is None
-        assert len(h.events(T0)) == 1
+        assert len(events(h, T0)) == 1
 
 
 def test_malformed_database_is_moved_aside(db_path: Path) -> None:
@@ -354,7 +361,7 @@ def test_malformed_database_is_moved_aside(db_path: Path) -> None:
     with History(db_path, clock=lambda: T0) as h:
         assert h.notice is not None
         assert "moved it to history.sqlite3.corrupt-" in h.notice
-        assert h.events(T0 - timedelta(days=1)) == []
+        assert events(h, T0 - timedelta(days=1)) == []
 
 
 def test_database_that_stays_locked_is_moved_aside(db_path: Path) -> None:
@@ -381,7 +388,7 @@ def test_full_disk_raises_history_error(history: History) -> None:
         for i in range(1000):
             history.record_events([WentOffline(at=T0 + timedelta(seconds=i), detail="y" * 2000)])
     # the History object is still usable for reads afterwards
-    assert isinstance(history.events(T0), list)
+    assert isinstance(events(history, T0), list)
 
 
 def test_unopenable_path_raises_history_error(tmp_path: Path) -> None:
@@ -394,7 +401,7 @@ def test_unopenable_path_raises_history_error(tmp_path: Path) -> None:
 def test_reader_in_another_connection_sees_writes(db_path: Path, history: History) -> None:
     observe(history, 0, 30, OP)
     with History(db_path) as reader:
-        assert reader.uptime(API, timedelta(hours=1), minutes(30)) == pytest.approx(1.0)
+        assert uptime(reader, API, timedelta(hours=1), minutes(30)) == pytest.approx(1.0)
 
 
 def test_shared_between_threads(history: History) -> None:
@@ -404,7 +411,7 @@ def test_shared_between_threads(history: History) -> None:
         try:
             for i in range(50):
                 history.record_events([WentOffline(at=T0 + timedelta(seconds=offset + i))])
-                history.uptime(API, timedelta(hours=1), T0)
+                uptime(history, API, timedelta(hours=1), T0)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -414,7 +421,7 @@ def test_shared_between_threads(history: History) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert len(history.events(T0)) == 200
+    assert len(events(history, T0)) == 200
 
 
 _WRITER = """
@@ -423,7 +430,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tray_app.core.events import WentOffline
-from tray_app.sinks.history import History
+from tray_app.sinks.history.store import History
 from tray_app.core.models import Health
 
 t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -465,7 +472,7 @@ def test_sigkill_while_writing_loses_nothing_committed(db_path: Path) -> None:
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
     with History(db_path) as h:
         assert h.notice is None
-        stored = h.events(datetime(2026, 3, 1, tzinfo=timezone.utc))
+        stored = events(h, datetime(2026, 3, 1, tzinfo=timezone.utc))
     assert len(stored) >= last + 1
     assert [e["at"] for e in stored[: last + 1]] == [
         (datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(seconds=i)).isoformat()
@@ -485,7 +492,7 @@ def report(history: History) -> HistoryReport:
     observe(history, 90, 120, OP)
     observe(history, 0, 120, OP, component_id="rwppv331jlwc")
     history.record_component_health(minutes(120), "rwppv331jlwc", "claude.ai", DEG, DEG, False)
-    return history.report(since=T0, now=minutes(120))
+    return build_report(history, since=T0, now=minutes(120))
 
 
 def test_report(report: HistoryReport) -> None:
@@ -519,8 +526,8 @@ def test_report_to_json(report: HistoryReport) -> None:
 def test_report_to_csv(report: HistoryReport) -> None:
     table = list(csv.DictReader(io.StringIO(report_to_csv(report))))
     assert [r["record"] for r in table] == ["uptime", "uptime", "outage", "outage"]
-    uptime = next(r for r in table if r["record"] == "uptime" and r["component_id"] == API)
-    assert float(uptime["uptime_24h"]) == pytest.approx(0.75, abs=0.01)
+    uptime_row = next(r for r in table if r["record"] == "uptime" and r["component_id"] == API)
+    assert float(uptime_row["uptime_24h"]) == pytest.approx(0.75, abs=0.01)
     outage = table[2]
     assert outage["start"] == minutes(60).isoformat()
     assert outage["worst"] == "major_outage"
@@ -539,7 +546,7 @@ def test_report_to_text(report: HistoryReport) -> None:
 
 
 def test_empty_report(history: History) -> None:
-    empty = history.report(since=T0, now=T0)
+    empty = build_report(history, since=T0, now=T0)
     assert empty.components == ()
     assert "no observations" in report_to_text(empty)
     assert json.loads(report_to_json(empty))["outages"] == []
@@ -572,9 +579,9 @@ def test_parse_since_rejects(text: str) -> None:
 def test_readonly_reads_while_the_app_writes(db_path: Path, history: History) -> None:
     observe(history, 0, 30, OP)
     with History(db_path, readonly=True) as cli:
-        assert cli.uptime(API, timedelta(hours=1), minutes(30)) == pytest.approx(1.0)
+        assert uptime(cli, API, timedelta(hours=1), minutes(30)) == pytest.approx(1.0)
         observe(history, 30, 40, MAJOR)
-        assert [o.start for o in cli.outages(T0)] == [minutes(30)]
+        assert [o.start for o in outages(cli, T0)] == [minutes(30)]
         with pytest.raises(HistoryError, match="read-only"):
             cli.record_events([WentOffline(at=T0)])
 
@@ -620,10 +627,10 @@ def test_record_snapshot(history: History) -> None:
                 last_checked=minutes(minute),
             )
         )
-    (outage,) = history.outages(T0)
+    (outage,) = outages(history, T0)
     assert outage == Outage(API, "Claude API", T0, None, MAJOR, True)
-    assert history.uptime("rwppv331jlwc", timedelta(hours=1), minutes(2)) == pytest.approx(1.0)
-    (sample,) = history.latency("api", T0)
+    assert uptime(history, "rwppv331jlwc", timedelta(hours=1), minutes(2)) == pytest.approx(1.0)
+    (sample,) = latency(history, "api", T0)
     assert sample.samples == 3
 
 

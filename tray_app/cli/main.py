@@ -229,13 +229,14 @@ def cmd_wait_until_up(loaded: LoadedConfig, *, timeout: float | None) -> int:
 
 def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -> int:
     from tray_app.core.errors import ConfigError, HistoryError
-    from tray_app.sinks.history import (
-        History,
+    from tray_app.sinks.history.formats import (
         parse_since,
         report_to_csv,
         report_to_json,
         report_to_text,
     )
+    from tray_app.sinks.history.queries import build_report
+    from tray_app.sinks.history.store import History
 
     try:
         window = parse_since(since)
@@ -245,7 +246,7 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
     try:
         with History(paths.history_db, readonly=True) as history:
             now = datetime.now(timezone.utc)
-            report = history.report(now - window, now)
+            report = build_report(history, now - window, now)
     except HistoryError as exc:
         print(f"{APP_NAME}: history: {exc}", file=sys.stderr)
         return 1

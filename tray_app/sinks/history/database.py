@@ -1,0 +1,175 @@
+"""The history file: schema, opening it, and recovering from a broken one.
+
+A read-write open creates the file and its tables. A file that is not a database, is
+malformed or stays locked is moved aside to ``history.sqlite3.corrupt-<UTC timestamp>`` and
+a fresh one is created; the returned notice says so in one line. A read-only open (the CLI)
+never creates the file nor moves it aside.
+
+Every ``sqlite3``/``OSError`` failure is raised as ``HistoryError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tray_app.core.errors import HistoryError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    component_id TEXT,
+    severity TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE TABLE IF NOT EXISTS component_health (
+    id INTEGER PRIMARY KEY,
+    component_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    at REAL NOT NULL,
+    until REAL NOT NULL,
+    health TEXT NOT NULL,
+    official TEXT NOT NULL,
+    probe_only INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS component_health_by_component ON component_health (component_id, at);
+CREATE TABLE IF NOT EXISTS probe_latency (
+    target TEXT NOT NULL,
+    component_id TEXT NOT NULL,
+    window_start REAL NOT NULL,
+    samples INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    timed INTEGER NOT NULL,
+    min_ms REAL,
+    max_ms REAL,
+    sum_ms REAL,
+    last_outcome TEXT NOT NULL,
+    PRIMARY KEY (target, window_start)
+);
+"""
+
+_RECOVERABLE = re.compile(r"not a database|malformed|locked|busy|corrupt", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One ``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def connect_readwrite(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """Open (creating if needed) and check the database; raises ``sqlite3.DatabaseError``."""
+    conn = sqlite3.connect(
+        str(path),
+        timeout=busy_timeout,
+        isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+        check_same_thread=False,
+    )
+    try:
+        conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        conn.execute("PRAGMA synchronous=NORMAL")
+        check = conn.execute("PRAGMA quick_check").fetchone()
+        if not check or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"database disk image is malformed ({check})")
+        with transaction(conn):
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise HistoryError(f"{path.name} is from a newer version (schema {row[0]})")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    if not path.is_file():
+        raise HistoryError(f"no history recorded yet ({path} does not exist)")
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            timeout=busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+    except sqlite3.Error as exc:
+        raise HistoryError(f"cannot open {path}: {exc}") from exc
+    try:
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
+    except sqlite3.Error as exc:
+        conn.close()
+        raise HistoryError(f"cannot read {path}: {exc}") from exc
+    if row is None or row[0] > SCHEMA_VERSION:
+        conn.close()
+        raise HistoryError(f"{path.name} has an unknown schema ({row})")
+    return conn
+
+
+def open_or_recover(
+    path: Path, *, busy_timeout: float, clock: Callable[[], datetime]
+) -> tuple[sqlite3.Connection, str | None]:
+    """Open read-write; a broken file is moved aside. Returns (connection, notice or None)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(f"cannot create {path.parent}: {exc}") from exc
+    try:
+        return connect_readwrite(path, busy_timeout), None
+    except sqlite3.DatabaseError as exc:
+        if not _RECOVERABLE.search(str(exc)):
+            raise HistoryError(f"cannot open {path}: {exc}") from exc
+        reason = str(exc)
+    aside = _move_aside(path, clock())
+    notice = (
+        f"History database was unusable ({reason}); moved it to {aside.name} and started a new one"
+    )
+    log.warning("%s", notice)
+    try:
+        return connect_readwrite(path, busy_timeout), notice
+    except sqlite3.Error as exc:
+        raise HistoryError(f"cannot create a new {path}: {exc}") from exc
+
+
+def _move_aside(path: Path, now: datetime) -> Path:
+    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        path.replace(aside)
+        # A stale WAL must never be replayed into the fresh database.
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                side.replace(aside.with_name(aside.name + suffix))
+    except OSError as exc:
+        raise HistoryError(f"cannot move the broken {path.name} aside: {exc}") from exc
+    return aside
