@@ -26,7 +26,8 @@ from tray_app.config import (
 from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot
 from tray_app.platform.store import StateStore
-from tray_app.sinks.alerts import AlertPolicy, Notification
+from tray_app.sinks.alerts import AlertPolicy
+from tray_app.sinks.notification import Notification
 from tray_app.sinks.notify import Notifier
 from tray_app.sources.build import Sources, build_sources
 from tray_app.sources.monitor import Monitor, PageSource, ProbeSource

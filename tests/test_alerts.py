@@ -1,4 +1,4 @@
-"""Table tests for the pure noise-control policy in tray_app.sinks.alerts."""
+"""Table tests for the pure noise-control policy (tray_app.sinks.alerts) and its text."""
 
 from __future__ import annotations
 
@@ -41,20 +41,15 @@ from tray_app.core.models import (
     Maintenance,
     MonitorSnapshot,
 )
-from tray_app.sinks.alerts import (
+from tray_app.core.timefmt import format_duration
+from tray_app.sinks.alert_state import MAX_HELD, MAX_SEEN_KEYS, AlertPolicyState, AlertPrefs
+from tray_app.sinks.alerts import AlertPolicy, in_quiet_hours, parse_quiet_hours
+from tray_app.sinks.notification import (
     BODY_MAX,
-    MAX_HELD,
-    MAX_SEEN_KEYS,
     TITLE_MAX,
-    AlertPolicy,
-    AlertPolicyState,
-    AlertPrefs,
     Notification,
     Urgency,
-    format_duration,
-    in_quiet_hours,
     make_notification,
-    parse_quiet_hours,
     plain_text,
     trim,
 )

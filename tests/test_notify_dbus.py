@@ -22,7 +22,8 @@ from tests.rigs_dbus import (
 from tray_app.config import API_COMPONENT, NotificationSettings, WatchSettings
 from tray_app.core.events import ServiceDown
 from tray_app.core.models import ComponentView, Health, MonitorSnapshot
-from tray_app.sinks.alerts import AlertPolicy, Notification, Urgency, make_notification
+from tray_app.sinks.alerts import AlertPolicy
+from tray_app.sinks.notification import Notification, Urgency, make_notification
 from tray_app.sinks.notify import (
     CallableBackend,
     DBusBackend,

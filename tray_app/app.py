@@ -32,11 +32,13 @@ from tray_app.core.models import MonitorSnapshot
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.prefs import load_prefs, save_prefs
 from tray_app.platform.store import StateStore, write_json_atomic
-from tray_app.sinks.alerts import AlertPolicy, AlertPrefs, make_notification
+from tray_app.sinks.alert_state import AlertPrefs
+from tray_app.sinks.alerts import AlertPolicy
 from tray_app.sinks.dispatch import Dispatcher, Sink
 from tray_app.sinks.history.store import History
 from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.menu import MenuPrefs
+from tray_app.sinks.notification import make_notification
 from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import NotifyError
-from tray_app.sinks.alerts import Notification, Urgency
+from tray_app.sinks.notification import Notification, Urgency
 
 log = logging.getLogger(__name__)
 
