@@ -206,7 +206,7 @@ def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path:
 
 
 def test_a_status_notifier_watcher_counts_as_a_tray_host() -> None:
-    from tray_app.sinks.tray import tray_host_present
+    from tray_app.sinks.tray_backend import tray_host_present
 
     with private_session_bus() as bus_env:
         env = {"DBUS_SESSION_BUS_ADDRESS": bus_env["DBUS_SESSION_BUS_ADDRESS"]}

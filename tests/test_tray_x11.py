@@ -42,7 +42,7 @@ from tests.statusserver import (
 from tray_app.config import API_COMPONENT
 from tray_app.core.models import Health
 from tray_app.sinks.icons import COLOURS
-from tray_app.sinks.tray import BackendChoice, _Probes, choose_backend, tray_host_present
+from tray_app.sinks.tray_backend import BackendChoice, _Probes, choose_backend, tray_host_present
 
 pytestmark = [pytest.mark.x11, pytest.mark.dbus]
 
@@ -68,7 +68,8 @@ from pathlib import Path
 from tray_app.core.models import ComponentView, Health, Incident, MonitorSnapshot
 from tray_app.sinks.menu import MenuPrefs
 from tray_app.platform.paths import AppPaths
-from tray_app.sinks.tray import TrayActions, TrayUI
+from tray_app.sinks.tray import TrayUI
+from tray_app.sinks.tray_menu import TrayActions
 
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 

@@ -423,8 +423,11 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
 
 
 def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
+    from tray_app.core.errors import TrayUnavailable
     from tray_app.platform.instance import SingleInstance, ask_running_instance_to_check
-    from tray_app.sinks.tray import TrayActions, TrayUI, TrayUnavailable, choose_backend
+    from tray_app.sinks.tray import TrayUI
+    from tray_app.sinks.tray_backend import choose_backend
+    from tray_app.sinks.tray_menu import TrayActions
 
     instance = SingleInstance(paths)
     if not instance.acquire():
@@ -491,7 +494,7 @@ NO_TRAY_GRACE = 10.0  # seconds: at login the app may start before the panel doe
 def _warn_if_no_tray_host(runtime: Runtime, grace: float = NO_TRAY_GRACE) -> None:
     """If nothing on this desktop can show the icon, say so once (and keep running: a panel
     that starts later still gets the icon, and notifications work anyway)."""
-    from tray_app.sinks.tray import tray_host_present
+    from tray_app.sinks.tray_backend import tray_host_present
 
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:

@@ -1,4 +1,4 @@
-"""The tray icon: backend choice, the UI-thread hand-off, and the menu wiring.
+"""The tray icon: the UI-thread hand-off and the icon's state.
 
 Threads. ``TrayUI.run()`` owns the main thread (pystray's loop). Everything else (the monitor,
 the instance doorbell, signal handlers) talks to the tray only through ``show()``, ``stop()``
@@ -16,234 +16,38 @@ newest one (a burst of updates costs one redraw):
 
 (pystray's ``update_menu`` is not thread-safe on win32/darwin: pystray issue #60.)
 
-``import pystray`` picks and initialises its backend at import time: it opens the X display
-(and fails without one), and the gtk backend crashes without a session bus. So
-``choose_backend()`` checks the display, the bus and the GObject typelibs first, and
-``TrayUI`` sets ``PYSTRAY_BACKEND`` before the first import.
+Which backend runs is decided in ``sinks.tray_backend`` before pystray is imported; the menu's
+items and actions are wired in ``sinks.tray_menu``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.util
 import logging
-import os
 import signal
 import socket
-import sys
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import TrayUnavailable
 from tray_app.core.models import Health, MonitorSnapshot
-from tray_app.core.timefmt import until_tomorrow
 from tray_app.platform.dbus import name_has_owner
 from tray_app.platform.paths import AppPaths
 from tray_app.sinks.icons import render_icon
-from tray_app.sinks.menu import (
-    CHECK_NOW,
-    OPEN_LOG_FOLDER,
-    OPEN_SETTINGS,
-    OPEN_URL,
-    QUIT,
-    SET_AUTOSTART,
-    SET_NOTIFICATIONS,
-    SET_WATCHED,
-    SNOOZE,
-    SNOOZE_UNTIL_TOMORROW,
-    MenuItemSpec,
-    MenuPrefs,
-    build_menu,
-    tooltip_text,
-)
+from tray_app.sinks.menu import MenuItemSpec, MenuPrefs, build_menu, tooltip_text
+from tray_app.sinks.tray_backend import LINUX_BACKENDS, choose_backend, import_pystray
+from tray_app.sinks.tray_menu import TrayActions, TrayMenu
 
 log = logging.getLogger(__name__)
 
 ICON_SIZE = 32
 ICON_SCALE = 2  # draw at 64 px; panels scale down, HiDPI panels stay crisp
-LINUX_BACKENDS = ("appindicator", "gtk", "xorg")
-SNI_WATCHER = "org.kde.StatusNotifierWatcher"
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 _WM_APP_REFRESH = 0x8000 + 7  # WM_APP + 7
-
-
-@dataclass(frozen=True)
-class BackendChoice:
-    """Which pystray backend to use; ``backend`` None means headless, ``reason`` says why."""
-
-    backend: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class TrayActions:
-    """What the menu calls. They run on the UI thread, so each must return quickly."""
-
-    check_now: Callable[[], None]
-    set_watched: Callable[[str, bool], None]
-    snooze: Callable[[timedelta | None], None]  # None = resume
-    set_notifications: Callable[[bool], None]
-    set_autostart: Callable[[bool], None]
-    open_url: Callable[[str], None]
-    open_path: Callable[[Path], None]
-    quit: Callable[[], None]
-
-
-# ---- backend choice (no pystray import here) ----
-
-
-def _x_display_reachable(display: str) -> bool:
-    """Connect to the X server socket named by DISPLAY (":1", ":1.0", "host:1")."""
-    host, _, rest = display.rpartition(":")
-    number = rest.split(".", 1)[0]
-    if not number.isdigit():
-        return False
-    try:
-        if host in ("", "unix"):
-            with socket.socket(socket.AF_UNIX) as sock:
-                sock.settimeout(1.0)
-                sock.connect(f"/tmp/.X11-unix/X{number}")
-        else:
-            socket.create_connection((host, 6000 + int(number)), timeout=1.0).close()
-    except OSError:
-        return False
-    return True
-
-
-def _session_bus_reachable(env: Mapping[str, str]) -> bool:
-    address = env.get("DBUS_SESSION_BUS_ADDRESS")
-    if not address:
-        runtime = env.get("XDG_RUNTIME_DIR")
-        bus = Path(runtime) / "bus" if runtime else None
-        if bus is None or not bus.exists():
-            return False
-        address = f"unix:path={bus}"
-    try:
-        from jeepney.io.blocking import open_dbus_connection
-
-        open_dbus_connection(address, auth_timeout=2.0).close()
-    except Exception as exc:  # jeepney raises a mix of OSError, KeyError, ValueError
-        log.debug("session bus %s not usable: %s", address, exc)
-        return False
-    return True
-
-
-def tray_host_present(env: Mapping[str, str] | None = None) -> bool:
-    """Is anything on this desktop able to show a tray icon: a StatusNotifierWatcher on the
-    session bus (KDE, GNOME's AppIndicator extension, waybar...) or an XEmbed system tray?"""
-    env = os.environ if env is None else env
-    bus = env.get("DBUS_SESSION_BUS_ADDRESS")
-    if bus and name_has_owner(SNI_WATCHER, bus):
-        return True
-    display = env.get("DISPLAY")
-    if not display or not _xlib_available():
-        return False
-    try:
-        from Xlib import display as xdisplay
-
-        conn = xdisplay.Display(display)
-        try:
-            atom = conn.intern_atom(f"_NET_SYSTEM_TRAY_S{conn.get_default_screen()}")
-            owner = conn.get_selection_owner(atom)
-        finally:
-            conn.close()
-    except Exception as exc:  # Xlib raises its own error types
-        log.debug("cannot ask the X server for a system tray: %s", exc)
-        return False
-    return bool(getattr(owner, "id", owner))
-
-
-def _typelib_available(namespace: str, version: str) -> bool:
-    try:
-        import gi
-
-        gi.require_version(namespace, version)
-    except (ImportError, ValueError):
-        return False
-    return True
-
-
-def _xlib_available() -> bool:
-    return importlib.util.find_spec("Xlib") is not None
-
-
-@dataclass(frozen=True)
-class _Probes:
-    """The checks choose_backend runs; injectable so the decision table is unit-testable."""
-
-    x_display: Callable[[str], bool] = _x_display_reachable
-    session_bus: Callable[[Mapping[str, str]], bool] = _session_bus_reachable
-    typelib: Callable[[str, str], bool] = _typelib_available
-    xlib: Callable[[], bool] = _xlib_available
-
-
-def choose_backend(
-    env: Mapping[str, str] | None = None,
-    platform: str | None = None,
-    probes: _Probes | None = None,
-) -> BackendChoice:
-    """Pick the pystray backend, or None with one line saying why (and what to install)."""
-    env = os.environ if env is None else env
-    platform = sys.platform if platform is None else platform
-    p = probes or _Probes()
-    if platform == "win32":
-        return BackendChoice("win32", "Windows notification area")
-    if platform == "darwin":
-        return BackendChoice("darwin", "macOS menu bar")
-    display = env.get("DISPLAY", "")
-    wayland = env.get("WAYLAND_DISPLAY", "")
-    if not display and not wayland:
-        return BackendChoice(None, "no graphical session (DISPLAY and WAYLAND_DISPLAY are unset)")
-    has_x = bool(display) and p.x_display(display)
-    if display and not has_x and not wayland:
-        return BackendChoice(None, f"cannot connect to the X display {display!r}")
-    has_bus = p.session_bus(env)
-    has_gtk = p.typelib("Gtk", "3.0")
-    has_indicator = p.typelib("AyatanaAppIndicator3", "0.1") or p.typelib("AppIndicator3", "0.1")
-    forced = env.get("PYSTRAY_BACKEND", "")
-    candidates = [forced] if forced else list(LINUX_BACKENDS)
-    missing: list[str] = []
-    for name in candidates:
-        if name == "appindicator":
-            if has_bus and has_gtk and has_indicator:
-                return BackendChoice(
-                    "appindicator", "StatusNotifierItem via libayatana-appindicator"
-                )
-            missing.append(
-                "appindicator needs a session bus and the gir1.2-ayatanaappindicator3-0.1 package"
-            )
-        elif name == "gtk":
-            if has_x and has_bus and has_gtk:
-                return BackendChoice("gtk", "XEmbed tray icon via Gtk.StatusIcon")
-            missing.append("gtk needs an X display, a session bus and gir1.2-gtk-3.0")
-        elif name == "xorg":
-            if has_x and p.xlib():
-                return BackendChoice("xorg", "bare X11 tray icon (its menu cannot be clicked)")
-            missing.append("xorg needs an X display and python-xlib")
-        else:
-            missing.append(f"PYSTRAY_BACKEND={name!r} is not usable here")
-    return BackendChoice(None, "no system tray: " + "; ".join(missing))
-
-
-def _import_pystray(backend: str) -> Any:
-    current = os.environ.get("PYSTRAY_BACKEND")
-    if "pystray" in sys.modules and current not in (None, backend):
-        raise TrayUnavailable(f"pystray was already imported with backend {current!r}")
-    os.environ["PYSTRAY_BACKEND"] = backend
-    try:
-        import pystray
-    except Exception as exc:  # pystray raises ImportError, Xlib errors, gi errors...
-        raise TrayUnavailable(f"pystray backend {backend!r} failed to start: {exc}") from exc
-    return pystray
-
-
-# ---- the tray ----
 
 
 class TrayUI:
@@ -256,9 +60,8 @@ class TrayUI:
                 raise TrayUnavailable(choice.reason)
             backend = choice.backend
         self.backend = backend
-        self._actions = actions
-        self._paths = app_paths
-        self._pystray = _import_pystray(backend)
+        self._pystray = import_pystray(backend)
+        self._menu = TrayMenu(self._pystray, actions, app_paths, stop_tray=self.stop)
         self._mailbox: tuple[MonitorSnapshot, MenuPrefs] | None = None
         self._mailbox_lock = threading.Lock()
         self._kick_pending = False
@@ -278,7 +81,7 @@ class TrayUI:
                 APP_NAME,
                 icon=render_icon(Health.UNKNOWN, ICON_SIZE, scale=ICON_SCALE),
                 title=self._title(f"{APP_TITLE}: starting…"),
-                menu=self._to_pystray(build_menu(initial, MenuPrefs(), _now())),
+                menu=self._menu.to_pystray(build_menu(initial, MenuPrefs(), _now())),
             )
         except Exception as exc:  # Xlib, GLib and ctypes errors from the backend
             raise TrayUnavailable(
@@ -417,7 +220,7 @@ class TrayUI:
         specs = build_menu(snapshot, prefs, now)
         if specs != self._menu_specs:
             self._menu_specs = specs
-            self._icon.menu = self._to_pystray(specs)  # the setter calls update_menu()
+            self._icon.menu = self._menu.to_pystray(specs)  # the setter calls update_menu()
 
     def _title(self, text: str) -> str:
         if self.backend != "xorg":
@@ -425,71 +228,6 @@ class TrayUI:
         # xorg sets WM_NAME as a latin-1 STRING and raises on anything else
         plain = text.replace("…", "...").replace("—", "-")
         return plain.encode("latin-1", "replace").decode("latin-1")
-
-    def _to_pystray(self, specs: tuple[MenuItemSpec, ...]) -> Any:
-        pystray = self._pystray
-        items: list[Any] = []
-        for spec in specs:
-            if spec.is_separator:
-                items.append(pystray.Menu.SEPARATOR)
-            elif spec.submenu:
-                items.append(
-                    pystray.MenuItem(
-                        spec.text, self._to_pystray(spec.submenu), enabled=spec.enabled
-                    )
-                )
-            else:
-                items.append(
-                    pystray.MenuItem(
-                        spec.text,
-                        self._callback(spec),
-                        checked=None if spec.checked is None else _const(spec.checked),
-                        enabled=spec.enabled,
-                        default=spec.default,
-                    )
-                )
-        return pystray.Menu(*items)
-
-    def _callback(self, spec: MenuItemSpec) -> Callable[[Any, Any], None]:
-        def clicked(_icon: Any, _item: Any) -> None:
-            try:
-                self._perform(spec)
-            except Exception:
-                log.exception("menu action %r failed", spec.action)
-
-        return clicked
-
-    def _perform(self, spec: MenuItemSpec) -> None:
-        a, arg = self._actions, spec.arg
-        log.debug("menu: %s", spec.action)
-        if spec.action == CHECK_NOW:
-            a.check_now()
-        elif spec.action == SET_WATCHED and isinstance(arg, tuple):
-            a.set_watched(arg[0], arg[1])
-        elif spec.action == SNOOZE and (arg is None or isinstance(arg, timedelta)):
-            a.snooze(arg)
-        elif spec.action == SNOOZE_UNTIL_TOMORROW:
-            a.snooze(until_tomorrow(_now()))
-        elif spec.action == SET_NOTIFICATIONS and isinstance(arg, bool):
-            a.set_notifications(arg)
-        elif spec.action == SET_AUTOSTART and isinstance(arg, bool):
-            a.set_autostart(arg)
-        elif spec.action == OPEN_URL and isinstance(arg, str):
-            a.open_url(arg)
-        elif spec.action == OPEN_SETTINGS:
-            a.open_path(self._paths.config_file)
-        elif spec.action == OPEN_LOG_FOLDER:
-            a.open_path(self._paths.log_dir)
-        elif spec.action == QUIT:
-            self._quit()
-        else:
-            log.error("menu item %r has an unknown action %r", spec.text, spec.action)
-
-    def _quit(self) -> None:
-        try:
-            self._actions.quit()
-        finally:
-            self.stop()
 
     def _install_signal_handlers(self) -> None:
         """From the setup thread: GLib signal sources (GTK blocks in C, where Python handlers
@@ -499,7 +237,7 @@ class TrayUI:
 
             def on_signal(*_args: object) -> bool:
                 log.info("signal received; quitting")
-                threading.Thread(target=self._quit, name="tray-quit", daemon=True).start()
+                threading.Thread(target=self._menu.quit, name="tray-quit", daemon=True).start()
                 return False
 
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -515,25 +253,15 @@ class TrayUI:
 
         def on_signal(signum: int, _frame: object) -> None:
             log.info("signal %d received; quitting", signum)
-            threading.Thread(target=self._quit, name="tray-quit", daemon=True).start()
+            threading.Thread(target=self._menu.quit, name="tray-quit", daemon=True).start()
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(ValueError):  # not the main thread
                 signal.signal(sig, on_signal)
 
 
-def _const(value: bool) -> Callable[[Any], bool]:
-    return lambda _item: value
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-__all__ = [
-    "BackendChoice",
-    "TrayActions",
-    "TrayUI",
-    "TrayUnavailable",
-    "choose_backend",
-]
+__all__ = ["TrayUI"]
