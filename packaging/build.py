@@ -130,8 +130,8 @@ def check_inputs() -> list[str]:
         ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
     except (OSError, SyntaxError) as exc:
         problems.append(f"spec does not parse: {exc}")
-    if not (ROOT / "tray_app" / "default_config.toml").is_file():
-        problems.append("missing tray_app/default_config.toml (package data)")
+    if not (ROOT / "tray_app" / "config" / "default_config.toml").is_file():
+        problems.append("missing tray_app/config/default_config.toml (package data)")
     for suffix in (".ico", ".icns"):
         if not (ASSETS / f"{APP}{suffix}").is_file():
             problems.append(f"missing assets/{APP}{suffix}")

@@ -49,7 +49,7 @@ from tests.statusserver import (  # noqa: E402
     StatusServer,
     summary_doc,
 )
-from tray_app.config import API_COMPONENT  # noqa: E402
+from tray_app.config.schema import API_COMPONENT  # noqa: E402
 from tray_app.sources.build import Sources  # noqa: E402
 
 FIXTURE = "anthropic_summary_2026-10-07.json"
@@ -536,7 +536,7 @@ def tls_rig(page_route: Route) -> Iterator[tuple[dict[str, CountingProxy], Calla
     proxies, one per origin (page, API, claude.ai), as the real app talks to three hosts."""
     import trustme
 
-    from tray_app.config import ProbeSettings, Settings, StatusPageSettings
+    from tray_app.config.schema import ProbeSettings, Settings, StatusPageSettings
     from tray_app.sources.build import build_sources
 
     ca = trustme.CA()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tray_app.config import (
+from tray_app.config.schema import (
     BackoffSettings,
     NotificationSettings,
     ProbeSettings,
@@ -123,7 +123,7 @@ def make_settings(
     retention_days: int = 90,
 ) -> Settings:
     """Settings for a loopback run: no jitter, so backoff and Retry-After are exact."""
-    from tray_app.config import HistorySettings
+    from tray_app.config.schema import HistorySettings
 
     return Settings(
         status_page=StatusPageSettings(

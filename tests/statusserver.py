@@ -35,7 +35,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from tray_app.config import DEFAULT_STATUS_PAGE
+from tray_app.config.schema import DEFAULT_STATUS_PAGE
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SUMMARY_PATH = "/api/v2/summary.json"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tray_app.config import (
+from tray_app.config.schema import (
     API_COMPONENT,
     CLAUDE_AI_COMPONENT,
     CLAUDE_CODE_COMPONENT,

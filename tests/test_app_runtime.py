@@ -10,7 +10,8 @@ import pytest
 
 from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, summary_doc
 from tray_app.app import Runtime
-from tray_app.config import API_COMPONENT, CLAUDE_AI_COMPONENT, load_config
+from tray_app.config.load import load_config
+from tray_app.config.schema import API_COMPONENT, CLAUDE_AI_COMPONENT
 from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.platform.paths import AppPaths
 

@@ -22,7 +22,7 @@ from tests.statusserver import (
     StatusServer,
     summary_doc,
 )
-from tray_app.config import API_COMPONENT
+from tray_app.config.schema import API_COMPONENT
 
 
 def config_dir() -> Path:

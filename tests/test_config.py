@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.config import (
+from tray_app.config.checks import is_loopback_url
+from tray_app.config.load import config_file_error, config_show, default_config_text, load_config
+from tray_app.config.schema import (
     DEFAULT_STATUS_PAGE,
     GOVERNMENT_COMPONENT,
     KNOWN_COMPONENT_NAMES,
     BackoffSettings,
-    ConfigSyntaxError,
     HistorySettings,
     HookSettings,
     NotificationSettings,
@@ -20,15 +21,10 @@ from tray_app.config import (
     Settings,
     StatusPageSettings,
     WatchSettings,
-    config_file_error,
-    config_show,
-    default_config_text,
-    is_loopback_url,
-    load_config,
-    parse_config,
-    update_config,
 )
-from tray_app.core.errors import ConfigError
+from tray_app.config.validate import parse_config
+from tray_app.config.writeback import update_config
+from tray_app.core.errors import ConfigError, ConfigSyntaxError
 
 FAKE_KEY = "sk-ant-api03-SECRETSECRETSECRET"
 

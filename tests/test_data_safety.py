@@ -20,7 +20,7 @@ from pathlib import Path
 from tests.apprig import run_cli, write_loopback_config
 from tests.faultrig import Pipeline, make_settings
 from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, summary_doc
-from tray_app.config import API_COMPONENT
+from tray_app.config.schema import API_COMPONENT
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.store import write_json_atomic
 from tray_app.sinks.alerts import AlertPolicy

@@ -21,7 +21,7 @@ import pytest
 from tests.apprig import write_loopback_config
 from tests.rigs_dbus import RecordingServer, private_session_bus, recording_notification_server
 from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, incident_doc, summary_doc
-from tray_app.config import API_COMPONENT
+from tray_app.config.schema import API_COMPONENT
 
 OUTAGE = summary_doc(
     "critical",

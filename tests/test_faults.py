@@ -44,7 +44,7 @@ from tests.statusserver import (
     redirect,
     summary_doc,
 )
-from tray_app.config import API_COMPONENT, CLAUDE_CODE_COMPONENT
+from tray_app.config.schema import API_COMPONENT, CLAUDE_CODE_COMPONENT
 from tray_app.core.events import ServiceDown, ServiceRecovered
 from tray_app.core.models import Health
 

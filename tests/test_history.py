@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.config import HistorySettings
+from tray_app.config.schema import HistorySettings
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import ServiceDown, ServiceRecovered, WentOffline
 from tray_app.core.models import ComponentView, Health, MonitorSnapshot, ProbeOutcome, ProbeResult

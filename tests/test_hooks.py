@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.config import API_COMPONENT, HookSettings
+from tray_app.config.schema import API_COMPONENT, HookSettings
 from tray_app.core.events import IncidentOpened, ServiceDown, ServiceRecovered, event_to_dict
 from tray_app.core.models import Health, Incident
 from tray_app.sinks.hooks import HookRunner, hook_env

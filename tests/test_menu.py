@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tray_app import __version__
-from tray_app.config import DEFAULT_STATUS_PAGE
+from tray_app.config.schema import DEFAULT_STATUS_PAGE
 from tray_app.core.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
 from tray_app.core.timefmt import until_tomorrow
 from tray_app.sinks.menu import (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.faultrig import T0, FakeClock
 from tests.statusserver import API_401, CLOUDFLARE_403, Route, StatusServer, summary_doc
-from tray_app.config import (
+from tray_app.config.schema import (
     API_COMPONENT,
     CLAUDE_AI_COMPONENT,
     DEFAULT_STATUS_PAGE,

@@ -19,7 +19,7 @@ from tests.rigs_dbus import (
     private_session_bus,
     recording_notification_server,
 )
-from tray_app.config import API_COMPONENT, NotificationSettings, WatchSettings
+from tray_app.config.schema import API_COMPONENT, NotificationSettings, WatchSettings
 from tray_app.core.events import ServiceDown
 from tray_app.core.models import ComponentView, Health, MonitorSnapshot
 from tray_app.sinks.alerts import AlertPolicy

@@ -26,7 +26,7 @@ from tests.statusserver import (
     redirect,
     service_unavailable,
 )
-from tray_app.config import API_COMPONENT, CLAUDE_AI_COMPONENT, ProbeSettings
+from tray_app.config.schema import API_COMPONENT, CLAUDE_AI_COMPONENT, ProbeSettings
 from tray_app.core.errors import (
     BodyTooLarge,
     FetchTimeout,

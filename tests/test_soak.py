@@ -40,13 +40,8 @@ from tests.statusserver import (
     summary_doc,
 )
 from tray_app import USER_AGENT
-from tray_app.config import (
-    API_COMPONENT,
-    CLAUDE_AI_COMPONENT,
-    BackoffSettings,
-    LoadedConfig,
-    Settings,
-)
+from tray_app.config.load import LoadedConfig
+from tray_app.config.schema import API_COMPONENT, CLAUDE_AI_COMPONENT, BackoffSettings, Settings
 from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot, PageSnapshot, ProbeResult
 from tray_app.platform.paths import AppPaths

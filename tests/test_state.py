@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tray_app.config import (
+from tray_app.config.schema import (
     API_COMPONENT,
     CLAUDE_AI_COMPONENT,
     CONSOLE_COMPONENT,

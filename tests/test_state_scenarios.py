@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tray_app.config import (
+from tray_app.config.schema import (
     API_COMPONENT,
     CONSOLE_COMPONENT,
     ProbeSettings,

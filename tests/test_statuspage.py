@@ -24,7 +24,7 @@ from tests.statusserver import (
     service_unavailable,
     summary_doc,
 )
-from tray_app.config import API_COMPONENT, CONSOLE_COMPONENT
+from tray_app.config.schema import API_COMPONENT, CONSOLE_COMPONENT
 from tray_app.core.errors import BodyTooLarge, HTTPStatusError, InvalidResponse, NetworkError
 from tray_app.core.models import Health, PageSnapshot
 from tray_app.sources.http import TooManyRedirects, build_client

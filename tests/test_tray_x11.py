@@ -39,7 +39,7 @@ from tests.statusserver import (
     incident_doc,
     summary_doc,
 )
-from tray_app.config import API_COMPONENT
+from tray_app.config.schema import API_COMPONENT
 from tray_app.core.models import Health
 from tray_app.sinks.icons import COLOURS
 from tray_app.sinks.tray_backend import BackendChoice, _Probes, choose_backend, tray_host_present

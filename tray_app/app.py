@@ -24,7 +24,9 @@ from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.cli.render import format_event, headline
-from tray_app.config import LoadedConfig, Settings, update_config
+from tray_app.config.load import LoadedConfig
+from tray_app.config.schema import Settings
+from tray_app.config.writeback import update_config
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HistoryError, TrayAppError
 from tray_app.core.events import Event

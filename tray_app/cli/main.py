@@ -18,7 +18,7 @@ from tray_app import APP_NAME, __version__
 from tray_app.platform.paths import AppPaths
 
 if TYPE_CHECKING:
-    from tray_app.config import LoadedConfig
+    from tray_app.config.load import LoadedConfig
 
 STATUS_URL_ENV = "CLAUDE_STATUS_TRAY_STATUS_URL"
 
@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _load(paths: AppPaths, args: argparse.Namespace) -> LoadedConfig:
     import dataclasses
 
-    from tray_app.config import load_config
+    from tray_app.config.load import load_config
 
     loaded = load_config(paths.config_file)
     url = args.status_url or os.environ.get(STATUS_URL_ENV)
@@ -184,7 +184,7 @@ def cmd_snooze(paths: AppPaths, duration: str) -> int:
 
 
 def cmd_config(paths: AppPaths, action: str) -> int:
-    from tray_app.config import config_file_error, config_show, load_config
+    from tray_app.config.load import config_file_error, config_show, load_config
 
     path = paths.config_file
     if action == "path":
@@ -260,7 +260,7 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
 
 
 def cmd_autostart(paths: AppPaths, action: str) -> int:
-    from tray_app.config import update_config
+    from tray_app.config.writeback import update_config
     from tray_app.core.errors import TrayAppError
     from tray_app.platform.autostart import autostart_for
 

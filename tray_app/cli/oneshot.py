@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from tray_app.config import Settings
+from tray_app.config.schema import Settings
 from tray_app.core import state as engine
 from tray_app.core.clock import SystemClock
 from tray_app.core.errors import HTTPStatusError, NetworkError, SourceError

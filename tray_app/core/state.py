@@ -97,7 +97,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from tray_app.config import KNOWN_COMPONENT_NAMES, Settings
+from tray_app.config.schema import KNOWN_COMPONENT_NAMES, Settings
 from tray_app.core.events import (
     BackOnline,
     Event,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from tray_app.config import Settings
+from tray_app.config.schema import Settings
 from tray_app.core.events import (
     Event,
     IncidentOpened,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tray_app.config import Settings
+from tray_app.config.schema import Settings
 from tray_app.core.models import (
     Health,
     Incident,

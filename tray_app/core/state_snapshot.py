@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from tray_app.config import KNOWN_COMPONENT_NAMES, Settings
+from tray_app.config.schema import KNOWN_COMPONENT_NAMES, Settings
 from tray_app.core.models import ComponentView, Health, MonitorSnapshot, worse
 from tray_app.core.state_model import (
     ComponentTrack,

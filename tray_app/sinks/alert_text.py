@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from tray_app.config import NotificationSettings
+from tray_app.config.schema import NotificationSettings
 from tray_app.core.events import (
     BackOnline,
     Event,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from tray_app.config import NotificationSettings, WatchSettings
+from tray_app.config.schema import NotificationSettings, WatchSettings
 from tray_app.core.errors import ConfigError
 from tray_app.core.events import (
     BackOnline,

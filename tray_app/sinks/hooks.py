@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 
-from tray_app.config import HookSettings
+from tray_app.config.schema import HookSettings
 from tray_app.core.events import (
     Event,
     IncidentOpened,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from tray_app.config import Settings
+from tray_app.config.schema import Settings
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.sources.http import build_client
 from tray_app.sources.probes import Prober

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar, cast
 
-from tray_app.config import Settings
+from tray_app.config.schema import Settings
 from tray_app.core import state as engine
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HTTPStatusError, NetworkError, SourceError

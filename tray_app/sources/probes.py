@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from tray_app.config import ProbeSettings
+from tray_app.config.schema import ProbeSettings
 from tray_app.core.errors import FetchTimeout, NetworkError, SourceError, TLSError
 from tray_app.core.models import ProbeOutcome, ProbeResult
 from tray_app.platform.secrets import get_api_key

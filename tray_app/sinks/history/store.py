@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from tray_app.config import HistorySettings
+from tray_app.config.schema import HistorySettings
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event, event_to_dict
 from tray_app.core.models import Health, MonitorSnapshot, ProbeResult

@@ -1,0 +1,132 @@
+"""The settings file on disk: read it, create it from the commented defaults, describe errors.
+
+``load_config`` is the app's entry point and never raises: a broken file gives the defaults
+plus one line of ``error`` and is left exactly as the user wrote it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import tomlkit
+
+from tray_app.config.schema import Settings
+from tray_app.config.validate import SECTIONS, parse_config
+from tray_app.core.errors import ConfigError, ConfigSyntaxError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """What ``load_config`` found: always usable settings, plus one line if the file was bad."""
+
+    settings: Settings
+    path: Path
+    error: str | None
+    created: bool
+
+
+def default_config_text() -> str:
+    """The packaged, commented defaults file."""
+    return resources.files("tray_app.config").joinpath("default_config.toml").read_text("utf-8")
+
+
+def read_text(path: Path) -> str:
+    """The file's text; BOM tolerated (Windows editors add one). Raises ConfigError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path.name}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def describe(path: Path, exc: ConfigError) -> str:
+    if isinstance(exc, ConfigSyntaxError):
+        where = f" line {exc.line}" if exc.line is not None else ""
+        return f"{path.name}{where}: {exc.reason}"
+    return " ".join(str(exc).split())
+
+
+def load_config(path: Path) -> LoadedConfig:
+    """Read the settings at ``path``. Never raises; never rewrites an existing file.
+
+    No file: the commented defaults are written there (``created=True``). A bad file:
+    the defaults, and ``error`` says what is wrong in one line.
+    """
+    if not path.exists() and not path.is_symlink():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8", newline="\n") as fh:
+                fh.write(default_config_text())
+        except FileExistsError:
+            pass  # someone else created it in between: read theirs below
+        except OSError as exc:
+            log.warning("could not create %s: %s", path, exc)
+            return LoadedConfig(
+                Settings(), path, f"{path.name}: could not create: {exc.strerror or exc}", False
+            )
+        else:
+            log.info("wrote default settings to %s", path)
+            return LoadedConfig(Settings(), path, None, True)
+    try:
+        settings = parse_config(read_text(path))
+    except ConfigError as exc:
+        message = describe(path, exc)
+        log.warning("ignoring %s, using defaults: %s", path, message)
+        return LoadedConfig(Settings(), path, message, False)
+    return LoadedConfig(settings, path, None, False)
+
+
+def config_file_error(path: Path) -> str | None:
+    """For ``config validate``: None if the file at ``path`` is valid, else one line.
+
+    Unlike ``load_config`` this never creates the file.
+    """
+    try:
+        parse_config(read_text(path))
+    except ConfigError as exc:
+        return describe(path, exc)
+    return None
+
+
+def _to_toml(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_toml(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [_to_toml(v) for v in value]
+    return value
+
+
+def config_show(settings: Settings) -> str:
+    """The effective settings as TOML text (``parse_config`` of it gives ``settings`` back)."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Effective settings of claude-status-tray (defaults filled in)"))
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.name in SECTIONS or f.name == "hooks":
+            continue
+        doc[f.name] = _to_toml(value)
+    for f in dataclasses.fields(settings):
+        if f.name in SECTIONS:
+            table = tomlkit.table()
+            section = _to_toml(getattr(settings, f.name))
+            assert isinstance(section, dict)
+            for name, value in section.items():
+                table[name] = value
+            doc[f.name] = table
+    if settings.hooks:
+        aot = tomlkit.aot()
+        for hook in settings.hooks:
+            aot.append(tomlkit.item(_to_toml(hook)))
+        doc["hooks"] = aot
+    return tomlkit.dumps(doc)
