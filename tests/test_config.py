@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from tray_app.config.checks import is_loopback_url
-from tray_app.config.load import config_file_error, config_show, default_config_text, load_config
+from tray_app.config.load import (
+    config_file_problems,
+    config_show,
+    default_config_text,
+    load_config,
+)
 from tray_app.config.schema import (
     DEFAULT_STATUS_PAGE,
     GOVERNMENT_COMPONENT,
@@ -349,19 +354,19 @@ def test_first_run_writes_commented_defaults(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "dir" / "config.toml"
     loaded = load_config(path)
     assert loaded.created is True
-    assert loaded.error is None
+    assert loaded.problems == ()
     assert loaded.settings == Settings()
     assert path.read_text("utf-8") == default_config_text()
     again = load_config(path)
     assert again.created is False
-    assert again.error is None
+    assert again.problems == ()
 
 
 def test_good_file_is_read(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("autostart = true\n[watch]\ncomponents = ['k8w3r06qmzrp']\n", "utf-8")
     loaded = load_config(path)
-    assert loaded.error is None
+    assert loaded.problems == ()
     assert loaded.settings.autostart is True
     assert loaded.settings.watch.components == ("k8w3r06qmzrp",)
 
@@ -378,12 +383,13 @@ def test_utf8_bom_is_tolerated(tmp_path: Path) -> None:
         (b"autostart = true\n\nlog_level = \n", "config.toml line 3: "),
         (
             b'[probes]\ninterval = "fast"\n',
-            'probes.interval: must be a number >= 1 second, got "fast"',
+            'config.toml: probes.interval: must be a number >= 1 second, got "fast"; '
+            "using the default (30.0)",
         ),
         (b"autostart = tru\xff\n", "config.toml: not UTF-8"),
         (b"[probes\n", "config.toml line 1: "),
-        (b"config_version = 7\n", "config_version: this file is from a newer version"),
-        (f'api_key = "{FAKE_KEY}"\n'.encode(), "api_key: "),
+        (b"config_version = 7\n", "config.toml: config_version: this file is from a newer version"),
+        (f'api_key = "{FAKE_KEY}"\n'.encode(), "config.toml: api_key: "),
     ],
     ids=["syntax", "invalid-value", "not-utf8", "bad-header", "newer-version", "api-key"],
 )
@@ -395,12 +401,89 @@ def test_bad_file_gives_defaults_and_one_line_and_is_untouched(
     loaded = load_config(path)
     assert loaded.settings == Settings()
     assert loaded.created is False
-    assert loaded.error is not None
-    assert loaded.error.startswith(expected_error)
-    assert "\n" not in loaded.error
-    assert "SECRET" not in loaded.error
+    assert len(loaded.problems) == 1
+    (problem,) = loaded.problems
+    assert problem.startswith(expected_error)
+    assert "\n" not in problem
+    assert "SECRET" not in problem
     assert path.read_bytes() == content
     assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
+
+
+def test_each_bad_setting_alone_falls_back_and_the_rest_applies(tmp_path: Path) -> None:
+    """One typo must not send the app back to the public hosts the user replaced."""
+    path = _own_dir(tmp_path) / "config.toml"
+    path.write_text(
+        """
+autostart = true
+log_level = "LOUD"
+colour = "blue"
+
+[status_page]
+url = "https://status.example.internal"
+interval = "fast"
+timeout = 5
+
+[probes]
+api_url = "https://api.example.internal/v1/models"
+claude_ai = false
+failure_threshold = 0
+
+[watch]
+components = ["k8w3r06qmzrp"]
+keywords = ["Opus", 3]
+
+[[hooks]]
+command = ["/bin/true"]
+events = ["service_dwn"]
+
+[[hooks]]
+command = ["/usr/bin/logger"]
+timout = 3
+""",
+        "utf-8",
+    )
+    loaded = load_config(path)
+    settings = loaded.settings
+    # the good settings apply...
+    assert settings.autostart is True
+    assert settings.status_page.url == "https://status.example.internal"
+    assert settings.status_page.timeout == 5.0
+    assert settings.probes.api_url == "https://api.example.internal/v1/models"
+    assert settings.probes.claude_ai is False
+    assert settings.watch.components == ("k8w3r06qmzrp",)
+    assert settings.hooks == (HookSettings(command=("/usr/bin/logger",)),)
+    # ...each bad one alone takes its default (a hook whose events are wrong is left out,
+    # since "all events" would run it far more often than asked)
+    assert settings.log_level == "INFO"
+    assert settings.status_page.interval == StatusPageSettings().interval
+    assert settings.probes.failure_threshold == ProbeSettings().failure_threshold
+    assert settings.watch.keywords == ()
+    # ...and every problem is named, once, in file order
+    keys = [p.split(": ")[1] for p in loaded.problems]
+    assert keys == [
+        "log_level",
+        "colour",
+        "status_page.interval",
+        "probes.failure_threshold",
+        "watch.keywords[1]",
+        "hooks[0].events[0]",
+        "hooks[1].timout",
+    ]
+    assert loaded.problems[0].endswith('; using the default ("INFO")')
+    assert loaded.problems[1].endswith("; ignored")
+    assert loaded.problems[5].endswith("; this [[hooks]] entry is left out")
+    assert config_file_problems(path) == loaded.problems
+
+
+def test_a_too_fast_remote_interval_falls_back_alone(tmp_path: Path) -> None:
+    path = _own_dir(tmp_path) / "config.toml"
+    path.write_text("[status_page]\nurl = 'https://status.example.internal'\ninterval = 5\n")
+    loaded = load_config(path)
+    assert loaded.settings.status_page.url == "https://status.example.internal"
+    assert loaded.settings.status_page.interval == 60.0
+    assert len(loaded.problems) == 1
+    assert "status_page.interval: must be >= 30 seconds" in loaded.problems[0]
 
 
 def test_unreadable_path_gives_defaults(tmp_path: Path) -> None:
@@ -408,8 +491,8 @@ def test_unreadable_path_gives_defaults(tmp_path: Path) -> None:
     path.mkdir()  # a directory where the file should be: reading fails, even as root
     loaded = load_config(path)
     assert loaded.settings == Settings()
-    assert loaded.error is not None
-    assert loaded.error.startswith("config.toml: cannot read")
+    assert len(loaded.problems) == 1
+    assert loaded.problems[0].startswith("config.toml: cannot read")
     assert path.is_dir()
 
 
@@ -419,7 +502,7 @@ def test_uncreatable_path_gives_defaults(tmp_path: Path) -> None:
     loaded = load_config(blocker / "config.toml")
     assert loaded.settings == Settings()
     assert loaded.created is False
-    assert loaded.error is not None
+    assert len(loaded.problems) == 1
     assert blocker.read_text() == "x"
 
 
@@ -551,26 +634,26 @@ def test_update_keeps_file_mode(tmp_path: Path) -> None:
     [
         (b"autostart = true\n", None),
         (b"\xef\xbb\xbfautostart = true\n", None),
-        (b"autostart = 1\n", "autostart: must be true or false, got 1"),
+        (b"autostart = 1\n", "config.toml: autostart: must be true or false, got 1"),
         (b"x = \n", "config.toml line 1: "),
     ],
     ids=["ok", "bom", "invalid", "syntax"],
 )
-def test_config_file_error(tmp_path: Path, content: bytes, expected: str | None) -> None:
+def test_config_file_problems(tmp_path: Path, content: bytes, expected: str | None) -> None:
     path = _own_dir(tmp_path) / "config.toml"
     path.write_bytes(content)
-    error = config_file_error(path)
+    problems = config_file_problems(path)
     if expected is None:
-        assert error is None
+        assert problems == ()
     else:
-        assert error is not None and error.startswith(expected)
+        assert len(problems) == 1 and problems[0].startswith(expected)
     assert path.read_bytes() == content
 
 
-def test_config_file_error_never_creates(tmp_path: Path) -> None:
+def test_config_file_problems_never_creates(tmp_path: Path) -> None:
     path = _own_dir(tmp_path) / "config.toml"
-    error = config_file_error(path)
-    assert error is not None and "cannot read" in error
+    problems = config_file_problems(path)
+    assert len(problems) == 1 and "cannot read" in problems[0]
     assert not path.exists()
 
 

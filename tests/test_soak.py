@@ -279,7 +279,7 @@ def test_soak_22000_cycles_no_crash_leak_growth_or_false_alert(
 
     settings = soak_settings(status_server.url)
     paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "state", tmp_path / "log")
-    loaded = LoadedConfig(settings, paths.config_file, None, False)
+    loaded = LoadedConfig(settings, paths.config_file, (), False)
     runtime = app_module.Runtime(loaded, paths, notify=True, record=True, clock=clock)
     runtime.sources.close()  # replaced below by sources on the fake clock
     recorder = RecordingBackend()

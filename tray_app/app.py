@@ -70,7 +70,7 @@ class Runtime:
         self.settings = loaded.settings
         self.prefs = load_prefs(paths.prefs_file)
         self._prefs_mtime = _mtime(paths.prefs_file)
-        self.notices: list[str] = [n for n in (loaded.error,) if n]
+        self.notices: list[str] = list(loaded.problems)
         self._settings_lock = threading.Lock()
         self._save_lock = threading.Lock()  # one settings write at a time
         self._on_snapshot: Callable[[MonitorSnapshot], None] | None = None

@@ -32,6 +32,17 @@ exit codes of `check` (and `wait-until-up`):
 """
 
 
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -55,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check once and print the status")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait at most (default 10)"
+        "--timeout",
+        type=_positive_seconds,
+        default=10.0,
+        help="seconds to wait at most (default 10)",
     )
 
     watch = sub.add_parser("watch", help="run headless in the foreground, printing transitions")
@@ -115,8 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded = _load(paths, args)
     log_file = paths.log_file if command in ("tray", "watch") else None
     setup_logging(log_file, verbosity=args.verbose, level=loaded.settings.log_level)
-    if loaded.error:
-        print(f"{APP_NAME}: config ignored, using defaults: {loaded.error}", file=sys.stderr)
+    if command not in ("tray", "watch"):  # those two report them once, at start-up
+        for problem in loaded.problems:
+            print(f"{APP_NAME}: {problem}", file=sys.stderr)
 
     try:
         if command == "check":
@@ -184,7 +199,7 @@ def cmd_snooze(paths: AppPaths, duration: str) -> int:
 
 
 def cmd_config(paths: AppPaths, action: str) -> int:
-    from tray_app.config.load import config_file_error, config_show, load_config
+    from tray_app.config.load import config_file_problems, config_show, load_config
 
     path = paths.config_file
     if action == "path":
@@ -192,16 +207,17 @@ def cmd_config(paths: AppPaths, action: str) -> int:
         return 0
     if action == "show":
         loaded = load_config(path)
-        if loaded.error:
-            print(f"# config ignored, using defaults: {loaded.error}")
+        for problem in loaded.problems:
+            print(f"# {problem}")
         print(config_show(loaded.settings), end="")
         return 0
     if not path.exists():
         print(f"{path}: no config file yet; the defaults apply")
         return 0
-    error = config_file_error(path)
-    if error:
-        print(f"{path}: {error}", file=sys.stderr)
+    problems = config_file_problems(path)
+    for problem in problems:
+        print(f"{path.parent}{os.sep}{problem}", file=sys.stderr)
+    if problems:
         return 1
     print(f"{path}: OK")
     return 0

@@ -203,3 +203,14 @@ def is_loopback_url(url: str) -> bool:
 
 SECONDS = number(1, " second")
 TIMEOUT = number(0, " seconds", exclusive=True)
+
+
+def display_name(key: str, value: Any) -> str:
+    """A short one-line name shown in menus and notifications."""
+    rule = "must be a short name (1 to 40 characters, one line)"
+    if not isinstance(value, str):
+        raise bad(key, rule, value)
+    text = " ".join(value.split())
+    if not text or len(text) > 40:
+        raise bad(key, rule, value)
+    return text

@@ -15,7 +15,7 @@ from pathlib import Path
 import tomlkit
 
 from tray_app.config.schema import Settings
-from tray_app.config.validate import SECTIONS, parse_config
+from tray_app.config.validate import ENTRIES, SECTIONS, ConfigProblem, read_config
 from tray_app.core.errors import ConfigError, ConfigSyntaxError
 
 log = logging.getLogger(__name__)
@@ -23,11 +23,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """What ``load_config`` found: always usable settings, plus one line if the file was bad."""
+    """What ``load_config`` found: always usable settings, plus one line per problem.
+
+    Each bad setting alone fell back to its default; the rest of the file applies.
+    """
 
     settings: Settings
     path: Path
-    error: str | None
+    problems: tuple[str, ...]
     created: bool
 
 
@@ -57,11 +60,27 @@ def describe(path: Path, exc: ConfigError) -> str:
     return " ".join(str(exc).split())
 
 
+def _describe_problem(path: Path, problem: ConfigProblem) -> str:
+    text = describe(path, problem.error)
+    if not text.startswith(path.name):
+        text = f"{path.name}: {text}"
+    return f"{text}; {problem.outcome}"
+
+
+def _file_problems(path: Path) -> tuple[Settings, tuple[str, ...]]:
+    try:
+        text = read_text(path)
+    except ConfigError as exc:
+        return Settings(), (f"{describe(path, exc)}; using the defaults",)
+    parsed = read_config(text)
+    return parsed.settings, tuple(_describe_problem(path, p) for p in parsed.problems)
+
+
 def load_config(path: Path) -> LoadedConfig:
     """Read the settings at ``path``. Never raises; never rewrites an existing file.
 
-    No file: the commented defaults are written there (``created=True``). A bad file:
-    the defaults, and ``error`` says what is wrong in one line.
+    No file: the commented defaults are written there (``created=True``). A bad setting: its
+    default, and one line in ``problems`` (the caller reports them, once).
     """
     if not path.exists() and not path.is_symlink():
         try:
@@ -71,32 +90,21 @@ def load_config(path: Path) -> LoadedConfig:
         except FileExistsError:
             pass  # someone else created it in between: read theirs below
         except OSError as exc:
-            log.warning("could not create %s: %s", path, exc)
-            return LoadedConfig(
-                Settings(), path, f"{path.name}: could not create: {exc.strerror or exc}", False
-            )
+            problem = f"{path.name}: could not create: {exc.strerror or exc}; using the defaults"
+            return LoadedConfig(Settings(), path, (problem,), False)
         else:
             log.info("wrote default settings to %s", path)
-            return LoadedConfig(Settings(), path, None, True)
-    try:
-        settings = parse_config(read_text(path))
-    except ConfigError as exc:
-        message = describe(path, exc)
-        log.warning("ignoring %s, using defaults: %s", path, message)
-        return LoadedConfig(Settings(), path, message, False)
-    return LoadedConfig(settings, path, None, False)
+            return LoadedConfig(Settings(), path, (), True)
+    settings, problems = _file_problems(path)
+    return LoadedConfig(settings, path, problems, False)
 
 
-def config_file_error(path: Path) -> str | None:
-    """For ``config validate``: None if the file at ``path`` is valid, else one line.
+def config_file_problems(path: Path) -> tuple[str, ...]:
+    """For ``config validate``: every problem of the file at ``path``, one line each.
 
     Unlike ``load_config`` this never creates the file.
     """
-    try:
-        parse_config(read_text(path))
-    except ConfigError as exc:
-        return describe(path, exc)
-    return None
+    return _file_problems(path)[1]
 
 
 def _to_toml(value: object) -> object:
@@ -113,7 +121,7 @@ def config_show(settings: Settings) -> str:
     doc.add(tomlkit.comment("Effective settings of claude-status-tray (defaults filled in)"))
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
-        if f.name in SECTIONS or f.name == "hooks":
+        if f.name in SECTIONS or f.name in ENTRIES:
             continue
         doc[f.name] = _to_toml(value)
     for f in dataclasses.fields(settings):
@@ -124,9 +132,11 @@ def config_show(settings: Settings) -> str:
             for name, value in section.items():
                 table[name] = value
             doc[f.name] = table
-    if settings.hooks:
-        aot = tomlkit.aot()
-        for hook in settings.hooks:
-            aot.append(tomlkit.item(_to_toml(hook)))
-        doc["hooks"] = aot
+    for name in ENTRIES:
+        entries = getattr(settings, name)
+        if entries:
+            aot = tomlkit.aot()
+            for entry in entries:
+                aot.append(tomlkit.item(_to_toml(entry)))
+            doc[name] = aot
     return tomlkit.dumps(doc)

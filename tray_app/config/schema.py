@@ -91,6 +91,18 @@ class HookSettings:
 
 
 @dataclass(frozen=True)
+class ProviderSettings:
+    """Another service's status page, shown beside Claude's as context (never Claude's state)."""
+
+    name: str
+    url: str  # base URL of a Statuspage v2 page (or a compatible one, such as incident.io's)
+    components: tuple[str, ...] = ()  # component ids on that page; empty means all
+    notify: bool = False  # notifications of its own changes; by default context only
+    upstream: bool = False  # Claude's "down" news names this provider's incidents
+    fallback: bool = False  # Claude's "down" news says whether this provider is operational
+
+
+@dataclass(frozen=True)
 class HistorySettings:
     retention_days: int = 90
     latency_sample_seconds: float = 300.0  # keep one probe latency per target per this window
@@ -105,6 +117,7 @@ class Settings:
     watch: WatchSettings = field(default_factory=WatchSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     hooks: tuple[HookSettings, ...] = ()
+    providers: tuple[ProviderSettings, ...] = ()
     history: HistorySettings = field(default_factory=HistorySettings)
     autostart: bool = False
     log_level: str = "INFO"

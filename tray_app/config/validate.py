@@ -1,7 +1,9 @@
 """Raw TOML -> ``Settings``: which check applies to which key, tables, secrets, cross-checks.
 
-``parse_config`` is pure (text in, ``Settings`` out, ``ConfigError`` naming the dotted key on
-any problem).
+``read_config`` is pure and forgiving: each bad setting alone falls back to its default (an
+unknown one is ignored, a broken ``[[hooks]]``/``[[providers]]`` entry is left out) and every
+problem is listed, so one typo never throws away the user's other settings. ``parse_config``
+is the strict form (the first problem raises), used before writing the file back.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from tray_app.config import checks
@@ -19,6 +22,7 @@ from tray_app.config.schema import (
     HookSettings,
     NotificationSettings,
     ProbeSettings,
+    ProviderSettings,
     Settings,
     StatusPageSettings,
     WatchSettings,
@@ -87,6 +91,14 @@ RULES: dict[type[Any], dict[str, checks.Check]] = {
         "events": checks.strings(checks.event_kind),
         "timeout": checks.TIMEOUT,
     },
+    ProviderSettings: {
+        "name": checks.display_name,
+        "url": checks.url,
+        "components": checks.strings(checks.component_id),
+        "notify": checks.boolean,
+        "upstream": checks.boolean,
+        "fallback": checks.boolean,
+    },
     HistorySettings: {
         "retention_days": checks.integer(1),
         "latency_sample_seconds": checks.SECONDS,
@@ -108,74 +120,203 @@ TOP_LEVEL: dict[str, checks.Check] = {
     "log_level": checks.log_level,
 }
 
-ALL_TOP_KEYS = (*TOP_LEVEL, *SECTIONS, "hooks")
+# Arrays of tables: [[hooks]], [[providers]].
+ENTRIES: dict[str, type[Any]] = {
+    "hooks": HookSettings,
+    "providers": ProviderSettings,
+}
+
+# Entry settings whose default would widen what the entry does: a bad one leaves the entry out.
+_ENTRY_STRICT = {"events", "components"}
+
+ALL_TOP_KEYS = (*TOP_LEVEL, *SECTIONS, *ENTRIES)
 
 
-def _reject_secrets(node: Any, prefix: str = "") -> None:
-    """Refuse anything that looks like an API key, without ever echoing its value."""
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One bad setting and what the app does instead ("using the default (30)", "ignored")."""
+
+    error: ConfigError
+    outcome: str
+
+    def __str__(self) -> str:
+        return f"{self.error}; {self.outcome}"
+
+
+@dataclass(frozen=True)
+class ParsedConfig:
+    settings: Settings
+    problems: tuple[ConfigProblem, ...]
+
+
+class _Problems(list[ConfigProblem]):
+    def add(self, error: ConfigError, outcome: str) -> None:
+        self.append(ConfigProblem(error, outcome))
+
+
+def _without_secrets(node: Any, problems: _Problems, prefix: str = "") -> Any:
+    """``node`` minus anything that looks like an API key (never echoing its value)."""
     if isinstance(node, dict):
+        kept: dict[str, Any] = {}
         for name, value in node.items():
             key = f"{prefix}{name}"
             if _API_KEY_NAME.search(str(name)):
-                raise ConfigError(_KEYRING_HINT, key=key)
-            _reject_secrets(value, key + ".")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _reject_secrets(value, f"{prefix.rstrip('.')}[{i}].")
-    elif isinstance(node, str) and _SECRET_VALUE.match(node):
-        raise ConfigError(
-            "this value looks like an Anthropic API key. " + _KEYRING_HINT,
-            key=prefix.rstrip(".") or None,
+                problems.add(ConfigError(_KEYRING_HINT, key=key), "ignored")
+                continue
+            cleaned = _without_secrets(value, problems, key + ".")
+            if cleaned is not _SECRET:
+                kept[name] = cleaned
+        return kept
+    if isinstance(node, list):
+        items = [
+            _without_secrets(value, problems, f"{prefix.rstrip('.')}[{i}].")
+            for i, value in enumerate(node)
+        ]
+        return _SECRET if any(item is _SECRET for item in items) else items
+    if isinstance(node, str) and _SECRET_VALUE.match(node):
+        problems.add(
+            ConfigError(
+                "this value looks like an Anthropic API key. " + _KEYRING_HINT,
+                key=prefix.rstrip(".") or None,
+            ),
+            "ignored",
         )
+        return _SECRET
+    return node
 
 
-def _section(cls: type[Any], raw: Any, key: str) -> Any:
+_SECRET = object()  # marks a value dropped by _without_secrets
+
+
+def _default_of(cls: type[Any], name: str) -> Any:
+    for f in dataclasses.fields(cls):
+        if f.name == name and f.default is not dataclasses.MISSING:
+            return f.default
+    return None
+
+
+def _fallback(cls: type[Any], name: str) -> str:
+    default = _default_of(cls, name)
+    if default == () or default == "":
+        return "using the default (none)" if name != "components" else "using the default (all)"
+    return f"using the default ({checks.show(default)})"
+
+
+def _section(cls: type[Any], raw: Any, key: str, problems: _Problems) -> Any:
+    """A [section]: each bad setting alone takes its default."""
     if not isinstance(raw, dict):
-        raise checks.bad(key, "must be a table", raw)
+        problems.add(checks.bad(key, "must be a table", raw), "using its defaults")
+        return cls()
     rules = RULES[cls]
     values: dict[str, Any] = {}
     for name, value in raw.items():
         dotted = f"{key}.{name}"
         if name not in rules:
-            raise checks.unknown(dotted, name, list(rules))
-        values[name] = rules[name](dotted, value)
-    try:
-        return cls(**values)
-    except TypeError:  # a required field (hook command) is missing
-        missing = [f.name for f in dataclasses.fields(cls) if f.name not in values]
-        raise ConfigError(f"missing required setting {missing[0]!r}", key=key) from None
+            problems.add(checks.unknown(dotted, name, list(rules)), "ignored")
+            continue
+        try:
+            values[name] = rules[name](dotted, value)
+        except ConfigError as exc:
+            problems.add(exc, _fallback(cls, name))
+    return cls(**values)
 
 
-def _hooks(raw: Any) -> tuple[HookSettings, ...]:
+def _entry(cls: type[Any], raw: Any, key: str, table: str, problems: _Problems) -> Any | None:
+    """One [[table]] entry; None (left out) when a required or narrowing setting is bad."""
+    left_out = f"this [[{table}]] entry is left out"
+    if not isinstance(raw, dict):
+        problems.add(checks.bad(key, "must be a table", raw), left_out)
+        return None
+    rules = RULES[cls]
+    required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        dotted = f"{key}.{name}"
+        if name not in rules:
+            problems.add(checks.unknown(dotted, name, list(rules)), "ignored")
+            continue
+        try:
+            values[name] = rules[name](dotted, value)
+        except ConfigError as exc:
+            if name in required or name in _ENTRY_STRICT:
+                problems.add(exc, left_out)
+                return None
+            problems.add(exc, _fallback(cls, name))
+    missing = [name for name in required if name not in values]
+    if missing:
+        problems.add(ConfigError(f"missing required setting {missing[0]!r}", key=key), left_out)
+        return None
+    return cls(**values)
+
+
+def _entries(name: str, raw: Any, problems: _Problems) -> tuple[Any, ...]:
     if not isinstance(raw, list):
-        raise checks.bad("hooks", "must be an array of tables written as [[hooks]]", raw)
-    return tuple(_section(HookSettings, item, f"hooks[{i}]") for i, item in enumerate(raw))
+        problems.add(
+            checks.bad(name, f"must be an array of tables written as [[{name}]]", raw), "ignored"
+        )
+        return ()
+    cls = ENTRIES[name]
+    found = (_entry(cls, item, f"{name}[{i}]", name, problems) for i, item in enumerate(raw))
+    entries = tuple(entry for entry in found if entry is not None)
+    if cls is ProviderSettings:
+        entries = _unique_providers(entries, problems)
+    return entries
 
 
-def _cross_check(settings: Settings) -> None:
+def _unique_providers(
+    providers: tuple[ProviderSettings, ...], problems: _Problems
+) -> tuple[ProviderSettings, ...]:
+    kept: list[ProviderSettings] = []
+    for provider in providers:
+        if any(p.name.casefold() == provider.name.casefold() for p in kept):
+            problems.add(
+                checks.bad("providers", "names must differ", provider.name),
+                "the second one is left out",
+            )
+            continue
+        kept.append(provider)
+    return tuple(kept)
+
+
+def _cross_check(settings: Settings, problems: _Problems) -> Settings:
+    """Rules between settings; a breach puts the setting at fault back to its default."""
     page = settings.status_page
     if page.interval < MIN_REMOTE_INTERVAL and not checks.is_loopback_url(page.url):
-        raise checks.bad(
-            "status_page.interval",
-            f"must be >= {MIN_REMOTE_INTERVAL:g} seconds for a remote status page (be polite)",
-            page.interval,
+        problems.add(
+            checks.bad(
+                "status_page.interval",
+                f"must be >= {MIN_REMOTE_INTERVAL:g} seconds for a remote status page (be polite)",
+                page.interval,
+            ),
+            _fallback(StatusPageSettings, "interval"),
         )
+        page = dataclasses.replace(page, interval=StatusPageSettings().interval)
     probes = settings.probes
     targets = ((probes.api, probes.api_url), (probes.claude_ai, probes.claude_ai_url))
     remote = [url for enabled, url in targets if enabled and not checks.is_loopback_url(url)]
     if probes.enabled and remote and probes.interval < MIN_REMOTE_INTERVAL:
-        raise checks.bad(
-            "probes.interval",
-            f"must be >= {MIN_REMOTE_INTERVAL:g} seconds when probing a remote host",
-            probes.interval,
+        problems.add(
+            checks.bad(
+                "probes.interval",
+                f"must be >= {MIN_REMOTE_INTERVAL:g} seconds when probing a remote host",
+                probes.interval,
+            ),
+            _fallback(ProbeSettings, "interval"),
         )
+        probes = dataclasses.replace(probes, interval=ProbeSettings().interval)
     backoff = settings.backoff
-    if backoff.maximum < settings.status_page.interval:
-        raise checks.bad(
-            "backoff.maximum",
-            f"must be >= status_page.interval ({settings.status_page.interval:g})",
-            backoff.maximum,
+    if backoff.maximum < page.interval:
+        maximum = max(BackoffSettings().maximum, page.interval)
+        problems.add(
+            checks.bad(
+                "backoff.maximum",
+                f"must be >= status_page.interval ({page.interval:g})",
+                backoff.maximum,
+            ),
+            f"using {maximum:g}",
         )
+        backoff = dataclasses.replace(backoff, maximum=maximum)
+    return dataclasses.replace(settings, status_page=page, probes=probes, backoff=backoff)
 
 
 def _syntax_error(exc: tomllib.TOMLDecodeError) -> ConfigSyntaxError:
@@ -192,27 +333,43 @@ def _syntax_error(exc: tomllib.TOMLDecodeError) -> ConfigSyntaxError:
     return ConfigSyntaxError(reason, line=None, column=None)
 
 
-def parse_config(text: str) -> Settings:
-    """Parse and validate TOML text; missing settings take their defaults.
+def read_config(text: str) -> ParsedConfig:
+    """Settings from TOML text, with every problem found; missing settings take their defaults.
 
-    Raises ``ConfigSyntaxError`` (a ``ConfigError``) for invalid TOML and ``ConfigError``
-    naming the dotted key for an unknown, mistyped or out-of-range setting.
+    Invalid TOML gives the defaults and one ``ConfigSyntaxError`` problem; otherwise each bad
+    setting alone falls back (see the module docstring).
     """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(exc) from None
-    _reject_secrets(raw)
+        problem = ConfigProblem(_syntax_error(exc), "the whole file is ignored, using the defaults")
+        return ParsedConfig(Settings(), (problem,))
+    problems = _Problems()
+    raw = _without_secrets(raw, problems)
     values: dict[str, Any] = {}
     for name, value in raw.items():
         if name in TOP_LEVEL:
-            values[name] = TOP_LEVEL[name](name, value)
+            try:
+                values[name] = TOP_LEVEL[name](name, value)
+            except ConfigError as exc:
+                problems.add(exc, _fallback(Settings, name))
         elif name in SECTIONS:
-            values[name] = _section(SECTIONS[name], value, name)
-        elif name == "hooks":
-            values[name] = _hooks(value)
+            values[name] = _section(SECTIONS[name], value, name, problems)
+        elif name in ENTRIES:
+            values[name] = _entries(name, value, problems)
         else:
-            raise checks.unknown(name, name, ALL_TOP_KEYS)
-    settings = Settings(**values)
-    _cross_check(settings)
-    return settings
+            problems.add(checks.unknown(name, name, ALL_TOP_KEYS), "ignored")
+    settings = _cross_check(Settings(**values), problems)
+    return ParsedConfig(settings, tuple(problems))
+
+
+def parse_config(text: str) -> Settings:
+    """The strict form: the settings only if the text has no problem at all.
+
+    Raises ``ConfigSyntaxError`` (a ``ConfigError``) for invalid TOML and ``ConfigError``
+    naming the dotted key for the first unknown, mistyped or out-of-range setting.
+    """
+    parsed = read_config(text)
+    if parsed.problems:
+        raise parsed.problems[0].error
+    return parsed.settings

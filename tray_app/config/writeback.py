@@ -19,7 +19,14 @@ import tomlkit.items
 from tray_app.config import checks
 from tray_app.config.load import default_config_text, describe, read_text
 from tray_app.config.schema import Settings
-from tray_app.config.validate import ALL_TOP_KEYS, RULES, SECTIONS, TOP_LEVEL, parse_config
+from tray_app.config.validate import (
+    ALL_TOP_KEYS,
+    ENTRIES,
+    RULES,
+    SECTIONS,
+    TOP_LEVEL,
+    parse_config,
+)
 from tray_app.core.errors import ConfigError
 from tray_app.platform.atomic import write_atomic
 
@@ -27,7 +34,7 @@ from tray_app.platform.atomic import write_atomic
 def _schema_check(dotted: str) -> list[str]:
     parts = dotted.split(".")
     if len(parts) == 1:
-        if parts[0] not in (*TOP_LEVEL, "hooks"):
+        if parts[0] not in (*TOP_LEVEL, *ENTRIES):
             if parts[0] in SECTIONS:
                 raise ConfigError("set one setting at a time, not a whole table", key=dotted)
             raise checks.unknown(dotted, parts[0], ALL_TOP_KEYS)
@@ -100,7 +107,7 @@ def update_config(path: Path, changes: Mapping[str, object]) -> Settings:
         if len(parts) == 1:
             if plain is None:
                 doc.pop(parts[0], None)
-            elif parts[0] == "hooks":
+            elif parts[0] in ENTRIES:
                 aot = tomlkit.aot()
                 for hook in plain if isinstance(plain, list) else [plain]:
                     aot.append(tomlkit.item(hook))
