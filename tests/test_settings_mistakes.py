@@ -5,13 +5,16 @@ The real CLI as a subprocess, against a loopback status page.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.apprig import REPO, run_cli, write_loopback_config
+from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.statusserver import API_401, CLOUDFLARE_403, SUMMARY_PATH, StatusServer, summary_doc
 
 
@@ -85,3 +88,52 @@ def test_watch_names_a_bad_setting_once(healthy: StatusServer) -> None:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
     assert stderr.count("probes.failure_threshold") == 1, stderr
+
+
+# ---- a watched id that matches no component ----
+
+TYPO = '\n[watch]\ncomponents = ["claude-code"]\n'
+
+
+def test_check_names_a_watched_id_the_page_does_not_have(healthy: StatusServer) -> None:
+    write_loopback_config(healthy.url, extra=TYPO)
+    result = run_cli("check")
+    problems = [line for line in result.stderr.splitlines() if "claude-code" in line]
+    assert len(problems) == 1, result.stderr
+    assert 'watch.components: "claude-code" is no component on the status page' in problems[0]
+    assert "yyzkbfz2thpt (Claude Code)" in problems[0]  # the id the user meant, with its name
+
+
+def test_watch_notifies_once_and_config_validate_names_it_once_the_page_is_known(
+    healthy: StatusServer, tmp_path: Path
+) -> None:
+    write_loopback_config(healthy.url, extra=TYPO)
+    before = run_cli("config", "validate")  # the page was never read: nothing to compare yet
+    assert before.returncode == 0, before.stderr
+
+    with private_session_bus() as env, recording_notification_server(env, tmp_path) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tray_app", "watch"],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=REPO,
+        )
+        try:
+            server.wait_for_notify(1)
+            seen = len(healthy.requests_for(SUMMARY_PATH))
+            healthy.wait_for_requests(SUMMARY_PATH, seen + 2)  # two more polls: no repeat
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=30)
+        calls = [c for c in server.notify_calls() if "claude-code" in c["body"]]
+    assert len(calls) == 1, server.notify_calls()
+    assert calls[0]["summary"] == "A watched service is not on the status page"
+    assert "yyzkbfz2thpt (Claude Code)" in calls[0]["body"]
+    assert stderr.count('"claude-code" is no component') == 1, stderr
+
+    after = run_cli("config", "validate")
+    assert after.returncode == 1
+    assert 'watch.components: "claude-code" is no component on the status page' in after.stderr

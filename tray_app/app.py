@@ -42,6 +42,7 @@ from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.menu import MenuPrefs
 from tray_app.sinks.notification import make_notification
 from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
+from tray_app.sinks.settings_notice import UnknownIdsNotice
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor
 
@@ -112,6 +113,17 @@ class Runtime:
             sinks.append(("notifications", self._notify_sink))
         if self.hooks is not None:
             sinks.append(("hooks", self._hooks_sink))
+        notifier = self.notifier
+        sinks.append(
+            (
+                "settings",
+                UnknownIdsNotice(
+                    lambda: self.sources.page.last,
+                    lambda: self.settings,
+                    notifier.send if notifier is not None else None,
+                ),
+            )
+        )
         self.dispatcher = Dispatcher(sinks)
         self.monitor = Monitor(
             self.settings,

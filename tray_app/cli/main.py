@@ -199,7 +199,9 @@ def cmd_snooze(paths: AppPaths, duration: str) -> int:
 
 
 def cmd_config(paths: AppPaths, action: str) -> int:
-    from tray_app.config.load import config_file_problems, config_show, load_config
+    from tray_app.config.components import unknown_component_problems
+    from tray_app.config.load import config_show, load_config, read_config_file
+    from tray_app.platform.store import read_page_components
 
     path = paths.config_file
     if action == "path":
@@ -214,7 +216,9 @@ def cmd_config(paths: AppPaths, action: str) -> int:
     if not path.exists():
         print(f"{path}: no config file yet; the defaults apply")
         return 0
-    problems = config_file_problems(path)
+    settings, problems = read_config_file(path)
+    on_page = read_page_components(paths.state_file)  # known once the app has read the page
+    problems += tuple(f"{path.name}: {p}" for p in unknown_component_problems(settings, on_page))
     for problem in problems:
         print(f"{path.parent}{os.sep}{problem}", file=sys.stderr)
     if problems:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from tray_app.config.components import unknown_component_problems
 from tray_app.config.schema import Settings
 from tray_app.core import state as engine
 from tray_app.core.clock import SystemClock
@@ -79,6 +80,10 @@ def check_once(settings: Settings, *, timeout: float = 10.0) -> MonitorSnapshot:
     sources = build_sources(settings, timeout=timeout)
     try:
         _, snap = _evaluate(sources, settings, engine.initial_state(), SystemClock(), timeout)
+        page = sources.page.last
+        on_page = {c.id: c.name for c in page.components} if page is not None else {}
+        for problem in unknown_component_problems(settings, on_page):
+            log.warning("%s", problem)
         return snap
     finally:
         sources.close()

@@ -67,7 +67,8 @@ def _describe_problem(path: Path, problem: ConfigProblem) -> str:
     return f"{text}; {problem.outcome}"
 
 
-def _file_problems(path: Path) -> tuple[Settings, tuple[str, ...]]:
+def read_config_file(path: Path) -> tuple[Settings, tuple[str, ...]]:
+    """The settings at ``path`` and one line per problem; never creates or changes the file."""
     try:
         text = read_text(path)
     except ConfigError as exc:
@@ -95,7 +96,7 @@ def load_config(path: Path) -> LoadedConfig:
         else:
             log.info("wrote default settings to %s", path)
             return LoadedConfig(Settings(), path, (), True)
-    settings, problems = _file_problems(path)
+    settings, problems = read_config_file(path)
     return LoadedConfig(settings, path, problems, False)
 
 
@@ -104,7 +105,7 @@ def config_file_problems(path: Path) -> tuple[str, ...]:
 
     Unlike ``load_config`` this never creates the file.
     """
-    return _file_problems(path)[1]
+    return read_config_file(path)[1]
 
 
 def _to_toml(value: object) -> object:

@@ -94,4 +94,23 @@ def read_summary(path: Path) -> dict[str, Any] | None:
     return summary if isinstance(summary, dict) else None
 
 
-__all__ = ["StateStore", "read_summary", "summary_from_snapshot", "write_json_atomic"]
+def read_page_components(path: Path) -> dict[str, str]:
+    """Ids and names of the components on the last status page read saved at ``path``
+    (empty when there is none). Never raises; never moves the file."""
+    from tray_app.core.state_codec import state_from_dict
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        page = state_from_dict(doc["engine"]).page
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {c.id: c.name for c in page.components} if page is not None else {}
+
+
+__all__ = [
+    "StateStore",
+    "read_page_components",
+    "read_summary",
+    "summary_from_snapshot",
+    "write_json_atomic",
+]
