@@ -59,7 +59,7 @@ def test_unwatching_the_broken_service_turns_the_icon_green_and_is_saved(
     runtime: Runtime,
 ) -> None:
     assert runtime.monitor.snapshot.overall is Health.MAJOR_OUTAGE
-    runtime.change_settings({"watch.components": [API_COMPONENT]})
+    runtime.choices.change_settings({"watch.components": [API_COMPONENT]})
     wait_until(lambda: runtime.monitor.snapshot.overall is Health.OPERATIONAL, "green")
     text = runtime.paths.config_file.read_text(encoding="utf-8")
     assert "# my own notes: keep me" in text
@@ -73,7 +73,7 @@ def test_unwatching_the_broken_service_turns_the_icon_green_and_is_saved(
 def test_a_broken_settings_file_is_not_replaced_by_a_menu_click(runtime: Runtime) -> None:
     broken = runtime.paths.config_file.read_text(encoding="utf-8") + "\n[probes\n"
     runtime.paths.config_file.write_text(broken, encoding="utf-8")
-    runtime.change_settings({"notifications.enabled": False})
+    runtime.choices.change_settings({"notifications.enabled": False})
     wait_until(lambda: runtime.menu_line.text is not None, "the menu's message")
     assert "Settings not saved" in (runtime.menu_line.text or "")
     assert runtime.paths.config_file.read_text(encoding="utf-8") == broken
@@ -85,27 +85,27 @@ def test_snooze_is_saved_and_resumed(runtime: Runtime) -> None:
 
     from tray_app.platform.prefs import load_prefs
 
-    runtime.snooze(timedelta(hours=1))
+    runtime.choices.snooze(timedelta(hours=1))
     saved = load_prefs(runtime.paths.prefs_file).snoozed_until
-    assert saved is not None and saved == runtime.prefs.snoozed_until
-    runtime.snooze(None)
+    assert saved is not None and saved == runtime.choices.prefs.snoozed_until
+    runtime.choices.snooze(None)
     assert load_prefs(runtime.paths.prefs_file).snoozed_until is None
 
 
 def test_unticking_the_last_watched_service_is_refused_not_turned_into_all(
     runtime: Runtime,
 ) -> None:
-    runtime.change_settings({"watch.components": [API_COMPONENT]})
+    runtime.choices.change_settings({"watch.components": [API_COMPONENT]})
     wait_until(lambda: runtime.settings.watch.components == (API_COMPONENT,), "saved")
-    runtime.set_watched(API_COMPONENT, False)
+    runtime.choices.set_watched(API_COMPONENT, False)
     wait_until(lambda: runtime.menu_line.text == "Keep at least one service watched", "refusal")
     time.sleep(0.3)
     assert load_config(runtime.paths.config_file).settings.watch.components == (API_COMPONENT,)
 
 
 def test_two_quick_menu_clicks_are_both_saved(runtime: Runtime) -> None:
-    runtime.change_settings({"notifications.enabled": False})
-    runtime.change_settings({"notifications.service_degraded": True})
+    runtime.choices.change_settings({"notifications.enabled": False})
+    runtime.choices.change_settings({"notifications.service_degraded": True})
     wait_until(
         lambda: (
             not runtime.settings.notifications.enabled

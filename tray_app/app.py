@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,11 @@ from tray_app import APP_NAME, APP_TITLE
 from tray_app.cli.render import format_event, headline
 from tray_app.config.load import LoadedConfig
 from tray_app.config.schema import Settings
-from tray_app.config.writeback import update_config
 from tray_app.core.clock import Clock, SystemClock
-from tray_app.core.errors import HistoryError, TrayAppError
+from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot
 from tray_app.platform.paths import AppPaths
-from tray_app.platform.prefs import load_prefs, save_prefs
 from tray_app.platform.store import StateStore, write_json_atomic
 from tray_app.sinks.alert_state import AlertPrefs
 from tray_app.sinks.alerts import AlertPolicy
@@ -45,6 +43,7 @@ from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
 from tray_app.sinks.settings_notice import UnknownIdsNotice
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor
+from tray_app.user_choices import UserChoices
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +68,12 @@ class Runtime:
         self._clock = clock or SystemClock()
         self.paths = paths
         self.settings = loaded.settings
-        self.prefs = load_prefs(paths.prefs_file)
-        self._prefs_mtime = _mtime(paths.prefs_file)
         self.notices: list[str] = list(loaded.problems)
         self._settings_lock = threading.Lock()
-        self._save_lock = threading.Lock()  # one settings write at a time
         self._on_snapshot: Callable[[MonitorSnapshot], None] | None = None
         self._printer = printer
         self._last_prune: datetime | None = None
         self._history_error: str | None = None
-        self.autostart_enabled = False  # what is really set; sync_autostart() reads it
 
         self.sources = build_sources(self.settings, clock=self._clock)
         self.history: History | None = None
@@ -135,6 +130,15 @@ class Runtime:
         )
         if self.monitor.notice:
             self.notices.append(self.monitor.notice)
+        self.choices = UserChoices(
+            paths,
+            clock=self._clock,
+            menu_line=self.menu_line,
+            settings=lambda: self.settings,
+            apply=self.apply_settings,
+            republish=self._republish,
+            known_components=lambda: [c.id for c in self.monitor.snapshot.components],
+        )
 
     # ---- lifecycle ----
 
@@ -161,101 +165,13 @@ class Runtime:
         if self.history is not None:
             self.history.close()
 
-    # ---- user actions (called from the tray; they must not block) ----
-
-    def snooze(self, duration: timedelta | None) -> None:
-        until = None if duration is None else self._clock.now() + duration
-        self.prefs = dataclasses.replace(self.prefs, snoozed_until=until)
-        self._save_prefs()
-        self._republish()
-
-    def change_settings(
-        self, changes: Mapping[str, object] | Callable[[Settings], Mapping[str, object] | None]
-    ) -> None:
-        """Write ``changes`` (dotted keys) to the config file, keeping the user's comments.
-
-        Off the UI thread, one save at a time: two quick clicks must not lose one. ``changes``
-        may be a function of the current settings, evaluated inside that one-at-a-time step.
-        """
-
-        def work() -> None:
-            with self._save_lock:
-                self._save(changes)
-
-        threading.Thread(target=work, name="save-settings", daemon=True).start()
-
-    def _save(
-        self, changes: Mapping[str, object] | Callable[[Settings], Mapping[str, object] | None]
-    ) -> None:
-        wanted = changes(self.settings) if callable(changes) else changes
-        if wanted is None:
-            return
-        try:
-            settings = update_config(self.paths.config_file, wanted)
-        except (TrayAppError, OSError) as exc:
-            log.error("settings not saved: %s", exc)
-            self.menu_line.send(make_notification("Settings not saved", str(exc)))
-            self._republish()
-            return
-        self.apply_settings(settings)
-
     def apply_settings(self, settings: Settings) -> None:
+        """Put freshly saved settings in force: the notification policy and the monitor."""
         with self._settings_lock:
             self.settings = settings
             if self.policy is not None:
                 self.policy.update_settings(settings.notifications, settings.watch)
         self.monitor.update_settings(settings)
-
-    def set_watched(self, component_id: str, watched: bool) -> None:
-        def changes(settings: Settings) -> Mapping[str, object] | None:
-            known = [c.id for c in self.monitor.snapshot.components]
-            current = list(settings.watch.components) or known  # [] means all
-            if watched and component_id not in current:
-                current.append(component_id)
-            if not watched:
-                current = [c for c in current if c != component_id]
-            if not current:  # an empty list would mean "all": say so instead
-                self.menu_line.send(make_notification("Keep at least one service watched", ""))
-                self._republish()
-                return None
-            return {"watch.components": [] if set(current) >= set(known) else current}
-
-        self.change_settings(changes)
-
-    def set_autostart(self, enable: bool) -> None:
-        """The menu checkbox: change it for real, then remember the choice in the settings."""
-
-        def work() -> None:
-            from tray_app.platform.autostart import autostart_for
-
-            try:
-                backend = autostart_for()
-                backend.enable() if enable else backend.disable()
-                self.autostart_enabled = backend.is_enabled()
-            except (TrayAppError, OSError) as exc:
-                log.error("start at login: %s", exc)
-                self.menu_line.send(make_notification("Start at login not changed", str(exc)))
-                self._republish()
-                return
-            with self._save_lock:
-                self._save({"autostart": enable})
-
-        threading.Thread(target=work, name="autostart", daemon=True).start()
-
-    def sync_autostart(self) -> None:
-        """At start: apply `autostart = true` from the settings, and show what is really set
-        (the CLI or an installer may have changed it)."""
-        from tray_app.platform.autostart import autostart_for
-
-        try:
-            backend = autostart_for()
-            if self.settings.autostart and not backend.is_enabled():
-                backend.enable()
-                log.info("start at login enabled, as the settings ask")
-            self.autostart_enabled = backend.is_enabled()
-        except (TrayAppError, OSError) as exc:
-            log.error("start at login: %s", exc)
-        self._republish()
 
     # ---- sinks (run on the dispatcher thread) ----
 
@@ -286,13 +202,13 @@ class Runtime:
 
     def _notify_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         assert self.policy is not None and self.notifier is not None
-        self._reload_prefs_if_changed()
+        self.choices.reload_prefs_if_changed()
         with self._settings_lock:
             _, notifications = self.policy.decide(
                 events,
                 snapshot,
                 self._clock.now(),
-                AlertPrefs(snoozed_until=self.prefs.snoozed_until),
+                AlertPrefs(snoozed_until=self.choices.prefs.snoozed_until),
             )
         for n in notifications:
             n = dataclasses.replace(n, icon=self._state_icon(snapshot))
@@ -314,21 +230,6 @@ class Runtime:
     def _republish(self) -> None:
         if self._on_snapshot is not None:
             self._on_snapshot(self.monitor.snapshot)
-
-    def _save_prefs(self) -> None:
-        try:
-            save_prefs(self.paths.prefs_file, self.prefs)
-        except OSError as exc:
-            log.error("could not save preferences: %s", exc)
-        self._prefs_mtime = _mtime(self.paths.prefs_file)
-
-    def _reload_prefs_if_changed(self) -> None:
-        """`claude-status-tray snooze` writes the prefs file while we run: pick it up."""
-        mtime = _mtime(self.paths.prefs_file)
-        if mtime != self._prefs_mtime:
-            self._prefs_mtime = mtime
-            self.prefs = load_prefs(self.paths.prefs_file)
-            log.info("preferences changed on disk: snoozed until %s", self.prefs.snoozed_until)
 
     def _state_icon(self, snapshot: MonitorSnapshot) -> str | None:
         """The tray icon of the state a notification announces (red cross for down...)."""
@@ -356,13 +257,6 @@ class Runtime:
             log.warning("no notification icon: %s", exc)
             return None
         return path
-
-
-def _mtime(path: Path) -> float | None:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return None
 
 
 def _read_json(path: Path) -> Any:
@@ -466,10 +360,10 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
 
     actions = TrayActions(
         check_now=runtime.monitor.check_now,
-        set_watched=runtime.set_watched,
-        snooze=runtime.snooze,
-        set_notifications=lambda on: runtime.change_settings({"notifications.enabled": on}),
-        set_autostart=runtime.set_autostart,
+        set_watched=runtime.choices.set_watched,
+        snooze=runtime.choices.snooze,
+        set_notifications=lambda on: runtime.choices.change_settings({"notifications.enabled": on}),
+        set_autostart=runtime.choices.set_autostart,
         open_url=open_url,
         open_path=open_path,
         quit=lambda: holder["tray"].stop(),
@@ -488,7 +382,9 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     def on_ready() -> None:
         runtime.start(on_snapshot)
         instance.serve(runtime.monitor.check_now)
-        threading.Thread(target=runtime.sync_autostart, name="autostart", daemon=True).start()
+        threading.Thread(
+            target=runtime.choices.sync_autostart, name="autostart", daemon=True
+        ).start()
         threading.Thread(
             target=_warn_if_no_tray_host, args=(runtime,), name="tray-host", daemon=True
         ).start()
@@ -529,8 +425,8 @@ def runtime_menu_prefs(runtime: Runtime) -> MenuPrefs:
     settings = runtime.settings
     return MenuPrefs(
         notifications_enabled=settings.notifications.enabled,
-        snoozed_until=runtime.prefs.snoozed_until,
-        autostart=runtime.autostart_enabled,
+        snoozed_until=runtime.choices.prefs.snoozed_until,
+        autostart=runtime.choices.autostart_enabled,
         watched=settings.watch.components,
         last_alert=runtime.menu_line.text,
     )
