@@ -35,6 +35,7 @@ from tray_app.sinks.history.queries import (
     build_report,
     events,
     latency,
+    latency_hours,
     outages,
     uptime,
 )
@@ -312,9 +313,11 @@ def test_prune_drops_old_rows_but_keeps_current_state(db_path: Path) -> None:
         h.record_component_health(old + timedelta(hours=1), API, "Claude API", OP, OP, False)
         h.record_component_health(old, "stale", "Stale", OP, OP, False)
         deleted = h.prune(T0, retention_days=90)
-        assert deleted == 3
+        # the old event, health row and probe window, and the old hour's latency summary
+        assert deleted == 4
         assert [e["at"] for e in events(h, old)] == [T0.isoformat()]
         assert len(latency(h, "api", old)) == 1
+        assert [x.hour for x in latency_hours(h, old)] == [T0.timestamp()]
         # the current (latest) state of each component survives pruning: no transition
         assert not h.record_component_health(T0, API, "Claude API", OP, OP, False)
     assert rows(db_path, "SELECT component_id, health, at FROM component_health ORDER BY id") == [

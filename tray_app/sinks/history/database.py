@@ -22,7 +22,7 @@ from tray_app.core.errors import HistoryError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS component_health (
     until REAL NOT NULL,
     health TEXT NOT NULL,
     official TEXT NOT NULL,
-    probe_only INTEGER NOT NULL
+    probe_only INTEGER NOT NULL,
+    probe TEXT
 );
 CREATE INDEX IF NOT EXISTS component_health_by_component ON component_health (component_id, at);
 CREATE TABLE IF NOT EXISTS probe_latency (
@@ -58,9 +59,30 @@ CREATE TABLE IF NOT EXISTS probe_latency (
     max_ms REAL,
     sum_ms REAL,
     last_outcome TEXT NOT NULL,
+    samples_ms TEXT,
     PRIMARY KEY (target, window_start)
 );
+CREATE INDEX IF NOT EXISTS probe_latency_by_time ON probe_latency (window_start);
+CREATE TABLE IF NOT EXISTS probe_latency_hourly (
+    target TEXT NOT NULL,
+    hour REAL NOT NULL,
+    median_ms REAL NOT NULL,
+    p95_ms REAL NOT NULL,
+    samples INTEGER NOT NULL,
+    PRIMARY KEY (target, hour)
+);
 """
+
+# Each step takes a file from version N to N + 1, keeping every row it holds.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 2: what our probe concluded (NULL in older rows: only ``probe_only`` is known there),
+    # and every timed latency of a window, space-separated (for the hourly median and p95,
+    # kept in the new probe_latency_hourly table, which the schema above creates).
+    1: (
+        "ALTER TABLE component_health ADD COLUMN probe TEXT",
+        "ALTER TABLE probe_latency ADD COLUMN samples_ms TEXT",
+    ),
+}
 
 _RECOVERABLE = re.compile(r"not a database|malformed|locked|busy|corrupt", re.IGNORECASE)
 
@@ -101,10 +123,27 @@ def connect_readwrite(path: Path, busy_timeout: float) -> sqlite3.Connection:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             elif row[0] > SCHEMA_VERSION:
                 raise HistoryError(f"{path.name} is from a newer version (schema {row[0]})")
+            else:
+                _migrate(conn, row[0])
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a file at ``version`` up to ``SCHEMA_VERSION`` (inside the caller's transaction)."""
+    while version < SCHEMA_VERSION:
+        for statement in _MIGRATIONS[version]:
+            conn.execute(statement)
+        version += 1
+        conn.execute("UPDATE schema_version SET version = ?", (version,))
+    log.debug("history schema at version %d", version)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else SCHEMA_VERSION
 
 
 def connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:

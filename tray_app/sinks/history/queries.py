@@ -7,13 +7,14 @@ observations that saw nothing (unknown, offline, page unreachable) count neither
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tray_app.core.models import Health
+from tray_app.sinks.history.latency_store import LatencyHour, read_hours
 from tray_app.sinks.history.store import (
-    TRANSITION_COLUMNS,
     History,
     Transition,
     epoch,
@@ -72,7 +73,7 @@ class HistoryReport:
 
 def transitions(history: History, component_id: str | None = None) -> list[Transition]:
     """Health rows, by component then time."""
-    sql = f"SELECT {TRANSITION_COLUMNS} FROM component_health"
+    sql = f"SELECT {history.transition_columns} FROM component_health"
     args: tuple[str, ...] = ()
     if component_id is not None:
         sql += " WHERE component_id = ?"
@@ -86,8 +87,8 @@ def component_ids(history: History) -> list[tuple[str, str]]:
     """(id, latest name) of every component ever recorded, by name."""
     with history.reading() as conn:
         rows = conn.execute(
-            "SELECT component_id, name FROM component_health AS c WHERE id = "
-            "(SELECT max(id) FROM component_health AS d WHERE d.component_id = c.component_id)"
+            "SELECT component_id, name FROM component_health WHERE id IN "
+            "(SELECT max(id) FROM component_health GROUP BY component_id)"
             " ORDER BY name, component_id"
         ).fetchall()
     return [(str(r[0]), str(r[1])) for r in rows]
@@ -99,26 +100,32 @@ def outages(history: History, since: datetime) -> list[Outage]:
     An outage ends at the first observation of OPERATIONAL or MAINTENANCE; UNKNOWN and
     offline observations neither end nor extend it.
     """
-    found: list[Outage] = []
-    by_component: dict[str, list[Transition]] = {}
-    for t in transitions(history):
-        by_component.setdefault(t.component_id, []).append(t)
-    for rows in by_component.values():
-        run: list[Transition] = []
-        for t in rows:
-            if t.health.is_problem:
-                run.append(t)
-            elif t.health in UP and run:
-                found.append(_outage(run, t.at))
-                run = []
-        if run:
-            found.append(_outage(run, None))
     cut = since.astimezone(timezone.utc)
+    found = (outage_of(run, end) for run, end in outage_runs(transitions(history)))
     kept = [o for o in found if o.end is None or o.end >= cut]
     return sorted(kept, key=lambda o: (o.start, o.component_id))
 
 
-def _outage(run: list[Transition], end: float | None) -> Outage:
+def outage_runs(rows: list[Transition]) -> list[tuple[list[Transition], float | None]]:
+    """Each run of degraded-or-worse rows (``rows`` by component then time) and its end."""
+    found: list[tuple[list[Transition], float | None]] = []
+    by_component: dict[str, list[Transition]] = {}
+    for t in rows:
+        by_component.setdefault(t.component_id, []).append(t)
+    for component_rows in by_component.values():
+        run: list[Transition] = []
+        for t in component_rows:
+            if t.health.is_problem:
+                run.append(t)
+            elif t.health in UP and run:
+                found.append((run, t.at))
+                run = []
+        if run:
+            found.append((run, None))
+    return found
+
+
+def outage_of(run: list[Transition], end: float | None) -> Outage:
     worst = run[0].health
     for t in run[1:]:
         if t.health.rank > worst.rank:
@@ -178,12 +185,20 @@ def latency(history: History, target: str, since: datetime) -> list[LatencySampl
     ]
 
 
-def events(history: History, since: datetime) -> list[dict[str, Any]]:
-    """Stored events (as ``event_to_dict`` gave them) since ``since``, oldest first."""
+def events(
+    history: History, since: datetime, kinds: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Stored events (as ``event_to_dict`` gave them) since ``since``, oldest first.
+
+    ``kinds``: only events of these kinds (e.g. ``"incident_opened"``).
+    """
+    sql = "SELECT payload FROM events WHERE at >= ?"
+    args: list[Any] = [epoch(since)]
+    if kinds is not None:
+        sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+        args.extend(kinds)
     with history.reading() as conn:
-        rows = conn.execute(
-            "SELECT payload FROM events WHERE at >= ? ORDER BY at, id", (epoch(since),)
-        ).fetchall()
+        rows = conn.execute(sql + " ORDER BY at, id", args).fetchall()
     return [json.loads(r[0]) for r in rows]
 
 
@@ -205,3 +220,9 @@ def build_report(history: History, since: datetime, now: datetime) -> HistoryRep
         components=components,
         outages=tuple(outages(history, since)),
     )
+
+
+def latency_hours(history: History, since: datetime) -> list[LatencyHour]:
+    """Median and p95 per target per hour since ``since``, by target then hour."""
+    with history.reading() as conn:
+        return read_hours(conn, epoch(since), schema=history.schema_version)

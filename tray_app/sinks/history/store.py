@@ -29,14 +29,20 @@ from tray_app.config.schema import HistorySettings
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event, event_to_dict
 from tray_app.core.models import Health, MonitorSnapshot, ProbeResult
-from tray_app.sinks.history.database import connect_readonly, open_or_recover, transaction
+from tray_app.sinks.history.database import (
+    connect_readonly,
+    open_or_recover,
+    schema_version,
+    transaction,
+)
+from tray_app.sinks.history.latency_store import HOUR, roll_up, upsert_windows
 
 # A still-unchanged state is re-confirmed (``until`` moved forward) at most this often.
 SEEN_GRANULARITY = timedelta(seconds=60)
 # Longer than this between two observations is a gap (app not running), not observed time.
 MAX_GAP = timedelta(minutes=15)
 
-TRANSITION_COLUMNS = "id, component_id, name, at, until, health, official, probe_only"
+_COLUMNS = "id, component_id, name, at, until, health, official, probe_only"
 
 
 def _utc_now() -> datetime:
@@ -65,6 +71,12 @@ class Transition:
     health: Health
     official: Health
     probe_only: bool
+    probe: Health | None = None  # None: no probe, or a row from before probes were stored
+
+    @property
+    def probe_problem(self) -> bool:
+        """Our probe said degraded or worse (older rows: known only when it was alone)."""
+        return self.probe.is_problem if self.probe is not None else self.probe_only
 
 
 def transition_from_row(row: tuple[Any, ...]) -> Transition:
@@ -77,6 +89,7 @@ def transition_from_row(row: tuple[Any, ...]) -> Transition:
         health=Health(row[5]),
         official=Health(row[6]),
         probe_only=bool(row[7]),
+        probe=Health(row[8]) if row[8] else None,
     )
 
 
@@ -99,10 +112,17 @@ class History:
         self._clock = clock
         self._lock = threading.Lock()
         self._last: dict[str, Transition] = {}
+        self._rolled_hour: float | None = None  # the hour latency was last rolled up in
         if readonly:
             self._conn = connect_readonly(path, busy_timeout)
         else:
             self._conn, self.notice = open_or_recover(path, busy_timeout=busy_timeout, clock=clock)
+        self.schema_version = schema_version(self._conn)
+
+    @property
+    def transition_columns(self) -> str:
+        """The ``component_health`` columns ``transition_from_row`` reads, for this file."""
+        return _COLUMNS + (", probe" if self.schema_version >= 2 else ", NULL")
 
     @classmethod
     def open(cls, path: Path, **kwargs: Any) -> History:
@@ -171,7 +191,7 @@ class History:
     def _latest(self, conn: sqlite3.Connection, component_id: str) -> Transition | None:
         if component_id not in self._last:
             row = conn.execute(
-                f"SELECT {TRANSITION_COLUMNS} "
+                f"SELECT {self.transition_columns} "
                 "FROM component_health WHERE component_id = ? ORDER BY id DESC LIMIT 1",
                 (component_id,),
             ).fetchone()
@@ -188,6 +208,7 @@ class History:
         health: Health,
         official: Health,
         probe_only: bool,
+        probe: Health | None = None,
     ) -> bool:
         """Note the component's state; only a change adds a row. Returns True if it did.
 
@@ -202,18 +223,21 @@ class History:
                 and last.health is health
                 and last.official is official
                 and last.probe_only == probe_only
+                and last.probe is probe
             )
             contiguous = last is not None and now - last.until <= MAX_GAP.total_seconds()
             if last is not None and same:
                 if not contiguous:
                     # Back after a gap in the same state: a new row keeps the gap unobserved.
-                    self._insert(conn, component_id, name, now, health, official, probe_only)
+                    self._insert(
+                        conn, component_id, name, now, (health, official, probe_only, probe)
+                    )
                 elif now - last.until >= SEEN_GRANULARITY.total_seconds():
                     self._set_until(conn, last, now)
                 return False
             if last is not None and contiguous and now > last.until:
                 self._set_until(conn, last, now)
-            self._insert(conn, component_id, name, now, health, official, probe_only)
+            self._insert(conn, component_id, name, now, (health, official, probe_only, probe))
             return True
 
     def _set_until(self, conn: sqlite3.Connection, last: Transition, until: float) -> None:
@@ -226,18 +250,26 @@ class History:
         component_id: str,
         name: str,
         at: float,
-        health: Health,
-        official: Health,
-        probe_only: bool,
+        state: tuple[Health, Health, bool, Health | None],
     ) -> None:
+        health, official, probe_only, probe = state
         cursor = conn.execute(
             "INSERT INTO component_health "
-            "(component_id, name, at, until, health, official, probe_only) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (component_id, name, at, at, health.value, official.value, int(probe_only)),
+            "(component_id, name, at, until, health, official, probe_only, probe) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                component_id,
+                name,
+                at,
+                at,
+                health.value,
+                official.value,
+                int(probe_only),
+                None if probe is None else probe.value,
+            ),
         )
         self._last[component_id] = Transition(
-            cursor.lastrowid or 0, component_id, name, at, at, health, official, probe_only
+            cursor.lastrowid or 0, component_id, name, at, at, health, official, probe_only, probe
         )
 
     def record_snapshot(self, snapshot: MonitorSnapshot) -> None:
@@ -247,7 +279,9 @@ class History:
         """
         at = snapshot.last_checked or self._clock()
         for c in snapshot.components:
-            self.record_component_health(at, c.id, c.name, c.health, c.official, c.probe_only)
+            self.record_component_health(
+                at, c.id, c.name, c.health, c.official, c.probe_only, c.probe
+            )
         if snapshot.probes:
             self.record_probes(snapshot.probes)
 
@@ -269,27 +303,17 @@ class History:
                     ms,
                     ms,
                     r.outcome.value,
+                    None if ms is None else f"{ms:.1f}",
                 )
             )
         if not rows:
             return
         with self._write() as conn:
-            conn.executemany(
-                "INSERT INTO probe_latency (target, component_id, window_start, samples,"
-                " failures, timed, min_ms, max_ms, sum_ms, last_outcome)"
-                " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (target, window_start) DO UPDATE SET"
-                " samples = samples + 1,"
-                " failures = failures + excluded.failures,"
-                " timed = timed + excluded.timed,"
-                " min_ms = CASE WHEN excluded.min_ms IS NULL THEN min_ms"
-                "   WHEN min_ms IS NULL THEN excluded.min_ms ELSE min(min_ms, excluded.min_ms) END,"
-                " max_ms = CASE WHEN excluded.max_ms IS NULL THEN max_ms"
-                "   WHEN max_ms IS NULL THEN excluded.max_ms ELSE max(max_ms, excluded.max_ms) END,"
-                " sum_ms = coalesce(sum_ms, 0) + coalesce(excluded.sum_ms, 0),"
-                " last_outcome = excluded.last_outcome",
-                rows,
-            )
+            upsert_windows(conn, rows)
+            hour = (max(row[2] for row in rows) // HOUR) * HOUR
+            if hour != self._rolled_hour:
+                roll_up(conn, hour)
+                self._rolled_hour = hour
 
     def prune(self, now: datetime, retention_days: int | None = None) -> int:
         """Delete what is older than the retention; returns the number of rows deleted.
@@ -302,6 +326,7 @@ class History:
             before = conn.total_changes
             conn.execute("DELETE FROM events WHERE at < ?", (cutoff,))
             conn.execute("DELETE FROM probe_latency WHERE window_start < ?", (cutoff,))
+            conn.execute("DELETE FROM probe_latency_hourly WHERE hour < ?", (cutoff,))
             conn.execute(
                 "DELETE FROM component_health WHERE until < ? AND id NOT IN "
                 "(SELECT max(id) FROM component_health GROUP BY component_id)",
