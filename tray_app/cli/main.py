@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tray_app import APP_NAME, __version__
@@ -86,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
 
+    report = sub.add_parser("report", help="history as an HTML page: bars per day, incidents")
+    report.add_argument("--days", type=_positive_days, default=90, help="days shown (default 90)")
+    report.add_argument("--output", type=Path, default=None, help="where to write the page")
+    report.add_argument("--open", action="store_true", help="open it in the default browser")
+
     config = sub.add_parser("config", help="the settings file")
     config.add_argument("action", choices=["path", "show", "validate"])
 
@@ -140,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_wait_until_up(loaded, timeout=args.timeout)
         if command == "history":
             return cmd_history(paths, since=args.since, json_out=args.json, csv_out=args.csv)
+        if command == "report":
+            return cmd_report(loaded, paths, days=args.days, output=args.output, open_=args.open)
         if command == "autostart":
             return cmd_autostart(paths, args.action)
         if command == "api-key":
@@ -277,6 +285,25 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
     else:
         print(report_to_text(report))
     return 0
+
+
+def _positive_days(text: str) -> int:
+    days = int(text)
+    if not 1 <= days <= 3660:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 3660, got {days}")
+    return days
+
+
+def cmd_report(
+    loaded: LoadedConfig, paths: AppPaths, *, days: int, output: Path | None, open_: bool
+) -> int:
+    from tray_app.report.command import run
+
+    def err(text: str) -> None:
+        print(f"{APP_NAME}: {text}", file=sys.stderr)
+
+    only = loaded.settings.watch.components
+    return run(paths, days=days, output=output, open_browser=open_, only=only, err=err)
 
 
 def cmd_autostart(paths: AppPaths, action: str) -> int:

@@ -1,0 +1,85 @@
+"""``claude-status-tray report``: write the HTML report, and open it in the default browser.
+
+Used by the CLI and by the menu's "Show history…" (which runs it off the UI thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import webbrowser
+from collections.abc import Callable, Collection
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tray_app.core.errors import HistoryError
+from tray_app.platform.atomic import write_atomic
+from tray_app.platform.paths import AppPaths
+from tray_app.report.build import DEFAULT_DAYS, build_report_data
+from tray_app.report.html import render_html
+from tray_app.sinks.history.store import History
+
+log = logging.getLogger(__name__)
+
+REPORT_FILE = "report.html"
+
+
+def default_output(paths: AppPaths) -> Path:
+    return paths.data_dir / REPORT_FILE
+
+
+def write_report(
+    history_db: Path,
+    output: Path,
+    *,
+    days: int = DEFAULT_DAYS,
+    now: datetime | None = None,
+    only: Collection[str] | None = None,
+) -> Path:
+    """Read the history (read-only) and write the page to ``output``; returns its path.
+
+    Raises ``HistoryError`` when there is no readable history, ``OSError`` when the file
+    cannot be written.
+    """
+    with History(history_db, readonly=True) as history:
+        data = build_report_data(
+            history, now=now or datetime.now(timezone.utc), days=days, only=only or None
+        )
+    write_atomic(output, render_html(data).encode("utf-8"), mode=0o600)
+    return output
+
+
+def open_in_browser(path: Path, opener: Callable[[str], bool] = webbrowser.open) -> bool:
+    """Open our own report file (a file: URL, nothing else) in the default browser."""
+    url = path.resolve().as_uri()
+    try:
+        opened = opener(url)
+    except Exception as exc:  # a broken browser setup is reported, never a crash
+        log.warning("could not open %s: %s", url, exc)
+        return False
+    if not opened:
+        log.warning("no browser opened %s", url)
+    return bool(opened)
+
+
+def run(
+    paths: AppPaths,
+    *,
+    days: int,
+    output: Path | None,
+    open_browser: bool,
+    only: Collection[str] = (),
+    out: Callable[[str], None] = print,
+    err: Callable[[str], None] = print,
+) -> int:
+    """The CLI command: 0 when written (and opened if asked), 1 when it could not be."""
+    target = output or default_output(paths)
+    try:
+        written = write_report(paths.history_db, target, days=days, only=only)
+    except (HistoryError, OSError) as exc:
+        err(f"report: {exc}")
+        return 1
+    out(str(written))
+    if open_browser and not open_in_browser(written):
+        err(f"report: written, but no browser could open it: {written}")
+        return 1
+    return 0
