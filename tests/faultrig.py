@@ -7,9 +7,12 @@ given) stepped one turn at a time with a ``FakeClock``, feeding a real ``AlertPo
 
 from __future__ import annotations
 
+import gzip
 import random
 import re
 import socket
+import threading
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -239,6 +242,98 @@ class Pipeline:
         self.close()
 
 
+# ---- hostile servers: what statusserver.py cannot say ----
+
+
+class RawServer:
+    """A loopback TCP server that answers each connection with ``answer(conn, stop)`` on its own
+    thread: for answers no HTTP library would send (headers dripped a byte at a time)."""
+
+    def __init__(self, answer: Callable[[socket.socket, threading.Event], None]) -> None:
+        self._answer = answer
+        self._stop = threading.Event()
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.1)
+        self.connections = 0
+        self._counted = threading.Condition()
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            with self._counted:
+                self.connections += 1
+                self._counted.notify_all()
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn: socket.socket) -> None:
+        with conn, suppress(OSError):
+            self._answer(conn, self._stop)
+
+    def wait_for_connections(self, count: int, timeout: float = 10.0) -> None:
+        with self._counted:
+            if not self._counted.wait_for(lambda: self.connections >= count, timeout):
+                raise TimeoutError(f"{self.connections} connection(s), wanted {count}")
+
+    def __enter__(self) -> RawServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    conn.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def header_drip(every: float = 0.2) -> Callable[[socket.socket, threading.Event], None]:
+    """Answers the status line, then one byte of a header every ``every`` seconds, for ever."""
+
+    def answer(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+        while not stop.wait(every):
+            conn.sendall(b"a")
+
+    return answer
+
+
+GZIP_BOMB = Path(__file__).resolve().parent / "fixtures" / "bomb_1GiB_zeros.gzip.gzip"
+GZIP_BOMB_SIZE = 1024 * MiB  # what it unpacks to, through both layers
+
+
+def gzip_bomb() -> bytes:
+    """1 GiB of zeros gzipped twice: 1,827 bytes on the wire (made by make_gzip_bomb)."""
+    return GZIP_BOMB.read_bytes()
+
+
+def make_gzip_bomb(size: int = GZIP_BOMB_SIZE, layers: int = 2) -> bytes:
+    """``size`` zero bytes gzipped ``layers`` times."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(MiB)
+    parts = [packer.compress(block) for _ in range(size // MiB)]
+    data = b"".join(parts) + packer.flush()
+    for _ in range(layers - 1):
+        data = gzip.compress(data, 9)
+    return data
+
+
 # ---- process memory (psutil is not installed: /proc/self/status) ----
 
 
@@ -263,16 +358,22 @@ def reset_peak_rss() -> None:
 
 
 __all__ = [
+    "GZIP_BOMB_SIZE",
     "T0",
     "FakeClock",
     "MiB",
     "Pipeline",
+    "RawServer",
     "RecordingBackend",
     "Update",
     "closed_port_url",
     "full_backlog_url",
+    "gzip_bomb",
+    "header_drip",
+    "make_gzip_bomb",
     "make_settings",
     "peak_rss_bytes",
+    "read_request",
     "reset_peak_rss",
     "rss_bytes",
     "says_down",

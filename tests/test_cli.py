@@ -205,7 +205,7 @@ def test_check_keeps_its_timeout_when_nothing_answers(status_server: StatusServe
     elapsed = time.monotonic() - started
     assert elapsed < 2 + 4  # the timeout, plus interpreter start-up on a busy machine
     doc = json.loads(result.stdout)
-    assert doc["page_error"] == "no answer within 2 s"
+    assert "within 2 s" in doc["page_error"]  # the check's deadline, or the request's own
     assert {p["outcome"] for p in doc["probes"]} == {"timeout"}
     # both front doors connect but never answer: down from here, said as such
     assert result.returncode == 1, result.stdout + result.stderr

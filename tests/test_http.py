@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import socket
 import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +18,14 @@ import httpx
 import pytest
 import trustme
 
+from tests.faultrig import (
+    RawServer,
+    gzip_bomb,
+    header_drip,
+    peak_rss_bytes,
+    reset_peak_rss,
+    rss_bytes,
+)
 from tests.statusserver import Route, StatusServer, redirect
 from tray_app import USER_AGENT
 from tray_app.core.errors import (
@@ -141,6 +151,109 @@ def test_a_drip_that_never_ends_is_cut_off_at_the_timeout(
     with pytest.raises(FetchTimeout, match="slow drip"):
         fetch(client, status_server.url + "/trickle", timeout=1.0)
     assert time.monotonic() - started < 10
+
+
+def test_headers_dripped_a_byte_at_a_time_are_cut_off_at_the_deadline(
+    client: httpx.Client,
+) -> None:
+    """httpx's read timeout is per read: a byte every 0.2 s never trips it. One deadline
+    covers connect + headers + body."""
+    with RawServer(header_drip(0.2)) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchTimeout, match="did not answer in time"):
+            fetch(client, server.url + "/", timeout=1.0)
+        took = time.monotonic() - started
+        # and the pooled connection is not left holding the next request up
+        with pytest.raises(FetchTimeout):
+            fetch(client, server.url + "/", timeout=1.0)
+    assert took < 6, took  # 1 s deadline; unbounded before
+
+
+def test_the_deadline_holds_through_a_proxy_too(
+    status_server: StatusServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with RawServer(header_drip(0.2)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        with build_client(5.0) as proxied:
+            started = time.monotonic()
+            with pytest.raises(FetchTimeout):
+                fetch(proxied, "http://status.example.invalid/api", timeout=1.0)
+    assert time.monotonic() - started < 6
+    assert proxy.connections == 1
+
+
+# ---- content encodings: decoded here, bounded ----
+
+
+def _encoded(path: str, body: bytes, encoding: str) -> Route:
+    return Route(body=body, headers=(("Content-Encoding", encoding),))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "pack"),
+    [
+        pytest.param("gzip", gzip.compress, id="gzip"),
+        pytest.param("x-gzip", gzip.compress, id="x-gzip"),
+        pytest.param("deflate", zlib.compress, id="deflate-zlib"),
+        pytest.param("deflate", lambda b: zlib.compress(b, wbits=-15), id="deflate-raw"),
+        pytest.param("gzip, gzip", lambda b: gzip.compress(gzip.compress(b)), id="gzip-gzip"),
+        pytest.param(
+            "deflate, gzip", lambda b: gzip.compress(zlib.compress(b)), id="deflate-then-gzip"
+        ),
+        pytest.param("identity", lambda b: b, id="identity"),
+        pytest.param(
+            "gzip", lambda b: gzip.compress(b[:5000]) + gzip.compress(b[5000:]), id="two-members"
+        ),
+    ],
+)
+def test_encoded_bodies_are_decoded(
+    client: httpx.Client,
+    status_server: StatusServer,
+    encoding: str,
+    pack: Callable[[bytes], bytes],
+) -> None:
+    body = b'{"status": "ok", "n": [' + b",".join(b"%d" % n for n in range(50_000)) + b"]}"
+    status_server.set("/enc", _encoded("/enc", pack(body), encoding))
+    result = fetch(client, status_server.url + "/enc")
+    assert result.body == body
+    (request,) = status_server.requests
+    assert request.headers["accept-encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "words"),
+    [
+        pytest.param("br", b"\x0b\x02\x80ok\x03", "unsupported content-encoding 'br'", id="br"),
+        pytest.param("gzip", b"not gzip at all", "corrupt gzip data", id="corrupt"),
+        pytest.param(
+            "gzip, gzip, gzip, gzip", b"x", "4 stacked content-encodings", id="four-layers"
+        ),
+    ],
+)
+def test_undecodable_bodies_are_invalid_responses(
+    client: httpx.Client, status_server: StatusServer, encoding: str, body: bytes, words: str
+) -> None:
+    status_server.set("/enc", _encoded("/enc", body, encoding))
+    with pytest.raises(InvalidResponse, match="cannot be decoded") as caught:
+        fetch(client, status_server.url + "/enc")
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("stacked", [False, True], ids=["gzip-100MiB", "gzip-gzip-1GiB"])
+def test_a_decompression_bomb_stops_at_the_cap_without_the_memory(
+    client: httpx.Client, status_server: StatusServer, stacked: bool
+) -> None:
+    if stacked:
+        body, encoding = gzip_bomb(), "gzip, gzip"  # 1.8 KB on the wire, 1 GiB unpacked
+    else:
+        body, encoding = gzip.compress(bytes(100 * MiB), 1), "gzip"
+    status_server.set("/bomb", _encoded("/bomb", body, encoding))
+    before = rss_bytes()
+    reset_peak_rss()
+    with pytest.raises(BodyTooLarge, match=r"response larger than 2 MiB from 127\.0\.0\.1"):
+        fetch(client, status_server.url + "/bomb", max_bytes=2 * MiB)
+    growth = peak_rss_bytes() - before
+    assert growth < 16 * MiB, f"peak RSS grew {growth / MiB:.1f} MiB"  # httpx: 2.1 GB
 
 
 # ---- failures over real sockets ----
@@ -288,6 +401,10 @@ NOW = datetime(2026, 10, 7, 12, 0, 0, tzinfo=timezone.utc)
         pytest.param("-5", None, id="negative"),
         pytest.param("soon", None, id="garbage"),
         pytest.param("1.5", None, id="fractional-not-allowed"),
+        pytest.param("\u00b2", None, id="unicode-superscript-two"),
+        pytest.param("\u0661\u0662", None, id="arabic-indic-digits"),
+        pytest.param("\uff11\uff12", None, id="fullwidth-digits"),
+        pytest.param("9" * 40, None, id="absurdly-long"),
     ],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:

@@ -43,6 +43,7 @@ from tray_app.sources.probes import (
     Prober,
     classify_api,
     classify_claude_ai,
+    key_may_travel_to,
     outcome_for_error,
 )
 
@@ -365,6 +366,92 @@ def test_api_key_from_env_is_sent_and_never_logged(
     assert caplog.records  # debug logging really ran
     assert not any(SECRET in r.getMessage() for r in caplog.records)
     assert SECRET not in caplog.text
+
+
+def test_the_api_key_follows_a_redirect_on_the_same_origin_only(
+    http: httpx.Client, status_server: StatusServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with StatusServer() as elsewhere:
+        elsewhere.set("/v1/models", API_200_MODELS)
+        status_server.set("/old/models", redirect("/v1/models", 307))
+        status_server.set("/v1/models", redirect(elsewhere.url_for("/v1/models"), 302))
+        keyed = Prober(
+            http,
+            settings_for(
+                status_server.url, claude_ai=False, api_url=status_server.url + "/old/models"
+            ),
+            api_key_provider=lambda: SECRET,
+        )
+        (result,) = keyed.run()
+        assert elsewhere.requests == []  # another port is another origin: not followed
+        assert [r.path for r in status_server.requests] == ["/old/models", "/v1/models"]
+        assert all(r.headers["x-api-key"] == SECRET for r in status_server.requests)
+        assert (result.outcome, result.status_code) == (UNREACHABLE, 302)
+        assert result.detail == "redirected to http://127.0.0.1 (captive portal?)"
+        keyless = Prober(http, settings_for(status_server.url, claude_ai=False))
+        (followed,) = keyless.run()  # without a key, redirects are followed as before
+    assert [r.headers.get("x-api-key") for r in elsewhere.requests] == [None]
+    assert followed.outcome is UP  # same host, another port: as before
+
+
+def test_the_api_key_never_follows_https_down_to_http(
+    tls_ca: trustme.CA, https_server: StatusServer, status_server: StatusServer
+) -> None:
+    https_server.set("/v1/models", redirect(status_server.url_for("/v1/models"), 301))
+    status_server.set("/v1/models", API_200_MODELS)
+    context = ssl.create_default_context()
+    tls_ca.configure_trust(context)
+    with build_client(5.0, verify=context) as client:
+        prober = Prober(
+            client, settings_for(https_server.url, claude_ai=False), api_key_provider=lambda: SECRET
+        )
+        (result,) = prober.run()
+    assert status_server.requests == []
+    assert result.outcome is UNREACHABLE
+    assert result.detail == "redirected to http://127.0.0.1 (captive portal?)"
+
+
+def test_the_api_key_is_never_sent_over_plain_http_to_another_machine(
+    status_server: StatusServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A loopback HTTP proxy stands in for the way to a remote host: it sees what would leave."""
+    status_server.set("/v1/models", API_401)
+    monkeypatch.setenv("HTTP_PROXY", status_server.url)
+    remote = "http://api.example.invalid"
+    with build_client(5.0) as client:
+        prober = Prober(
+            client,
+            settings_for(remote, claude_ai=False),
+            api_key_provider=lambda: SECRET,
+        )
+        results = [prober.run()[0] for _ in range(3)]
+    requests = status_server.requests_for("/v1/models")
+    assert len(requests) == 3
+    assert all("x-api-key" not in r.headers for r in requests)
+    assert {r.outcome for r in results} == {UP}
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines.count("not sending the API key over plain http to api.example.invalid") == 1
+    assert (
+        "the API probe's address http://api.example.invalid/v1/models uses plain http: anyone on "
+        "the way can read or change its answers (use https)"
+    ) in lines
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://api.anthropic.com/v1/models", True),
+        ("http://127.0.0.1:8080/v1/models", True),
+        ("http://localhost/v1/models", True),
+        ("http://[::1]/v1/models", True),
+        ("http://api.anthropic.com/v1/models", False),
+        ("http://10.0.0.1/v1/models", False),
+        ("ftp://127.0.0.1/", False),
+    ],
+)
+def test_where_a_key_may_travel(url: str, ok: bool) -> None:
+    assert key_may_travel_to(url) is ok
 
 
 def test_failing_key_provider_probes_without_a_key(

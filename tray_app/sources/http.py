@@ -7,24 +7,31 @@ httpx failure into the ``tray_app.core.errors`` family:
     DNS failure, refused, unreachable, connect timeout, proxy failure   -> NetworkError
     read / write / pool timeout                                        -> FetchTimeout
     certificate or handshake failure                                   -> TLSError
+    no complete answer by the request's deadline (header or body drip) -> FetchTimeout
     more than MAX_REDIRECTS redirects (a loop)                         -> TooManyRedirects
-    body past ``max_bytes``                                            -> BodyTooLarge
-    undecodable content-encoding                                       -> InvalidResponse
+    body past ``max_bytes`` (raw, or decoded: any layer)               -> BodyTooLarge
+    undecodable or stacked-too-deep content-encoding                   -> InvalidResponse
     reset / disconnect mid-answer, bad URL, anything else from httpx   -> SourceError
+
+One wall-clock deadline (``timeout``) covers connect, headers and body (tray_app.sources.deadline),
+and the body is decoded here a bounded piece at a time (tray_app.sources.decoding), never by httpx.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 import logging
 import re
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -38,6 +45,8 @@ from tray_app.core.errors import (
     TLSError,
     TooManyRedirects,
 )
+from tray_app.sources.deadline import deadline, enforce_deadlines
+from tray_app.sources.decoding import ACCEPT_ENCODING, LayerTooLarge, UndecodableBody, decoded
 
 logger = logging.getLogger(__name__)
 
@@ -67,17 +76,19 @@ def build_client(timeout: float, *, verify: bool | str | ssl.SSLContext = True) 
     """The app's shared client. ``verify`` may be a CA bundle file or directory path."""
     if isinstance(verify, str):
         verify = _context_for_ca(verify)
-    return httpx.Client(
+    client = httpx.Client(
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         limits=httpx.Limits(
             max_connections=10, max_keepalive_connections=5, keepalive_expiry=KEEPALIVE_EXPIRY
         ),
         verify=verify,
         trust_env=True,
     )
+    enforce_deadlines(client)
+    return client
 
 
 def _context_for_ca(path: str) -> ssl.SSLContext:
@@ -95,31 +106,31 @@ def fetch(
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float | None = None,
     method: str = "GET",
+    same_origin_only: bool = False,
 ) -> FetchResult:
-    """GET (or ``method``) ``url`` and read at most ``max_bytes`` of (decoded) body.
-    Raises the SourceError family."""
+    """GET (or ``method``) ``url`` and read at most ``max_bytes`` of (decoded) body, all of it
+    within ``timeout`` seconds of wall-clock time. ``same_origin_only``: follow no redirect to
+    another scheme, host or port (for requests carrying a credential); such a redirect is
+    returned as it came. Raises the SourceError family."""
     host = _host_of(url)
-    request_timeout = httpx.Timeout(timeout) if timeout is not None else client.timeout
+    seconds = timeout if timeout is not None else (client.timeout.read or 10.0)
+    sent = {"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
     started = time.perf_counter()
-    try:
-        with client.stream(method, url, headers=headers, timeout=request_timeout) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise BodyTooLarge(f"response larger than {format_size(max_bytes)} from {host}")
-            total = timeout if timeout is not None else (client.timeout.read or 10.0)
-            body = _read_capped(response, max_bytes, host, deadline=started + total)
-            result = FetchResult(
-                status_code=response.status_code,
-                headers=_flatten(response.headers),
-                body=body,
-                url=str(response.url),
-                elapsed_ms=(time.perf_counter() - started) * 1000.0,
-                redirected=bool(response.history),
-            )
-    except SourceError:
-        raise
-    except Exception as exc:
-        raise translate_error(exc, url) from exc
+    answered: list[bool] = []  # headers arrived: a timeout now is a slow body
+    with deadline(seconds) as cutoff:
+        try:
+            result = _get(client, method, url, sent, max_bytes, seconds, same_origin_only, answered)
+        except SourceError:
+            raise
+        except Exception as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            if timed_out and not isinstance(exc, httpx.ConnectTimeout) and _past(cutoff):
+                why = "slow drip: not all" if answered else "nothing"
+                raise FetchTimeout(
+                    f"{host} did not answer in time ({why} within {seconds:g} s)"
+                ) from exc
+            raise translate_error(exc, url) from exc
+    result = dataclasses.replace(result, elapsed_ms=(time.perf_counter() - started) * 1000.0)
     logger.debug(
         "GET %s -> %d (%d bytes, %.0f ms)",
         _redact(url),
@@ -130,19 +141,93 @@ def fetch(
     return result
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, host: str, *, deadline: float) -> bytes:
-    """The body, at most ``max_bytes`` of it, by ``deadline`` (perf_counter): httpx's read
-    timeout applies to each chunk, so a server dripping bytes just fast enough would otherwise
-    hold the monitor forever."""
+def _past(cutoff: float) -> bool:
+    return time.monotonic() >= cutoff - 0.05
+
+
+def _get(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    max_bytes: int,
+    seconds: float,
+    same_origin_only: bool,
+    answered: list[bool],
+) -> FetchResult:
+    current, hops = url, 0
+    while True:
+        with client.stream(
+            method,
+            current,
+            headers=headers,
+            timeout=httpx.Timeout(seconds),
+            follow_redirects=not same_origin_only,
+        ) as response:
+            answered.append(True)
+            target = _redirect_target(response) if same_origin_only else None
+            if target is not None and _origin(target) == _origin(response.url):
+                hops += 1
+                if hops > MAX_REDIRECTS:
+                    raise httpx.TooManyRedirects("too many redirects", request=response.request)
+                current = str(target)
+                continue
+            host = _host_of(current)
+            declared = response.headers.get("content-length", "")
+            if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+                raise BodyTooLarge(f"response larger than {format_size(max_bytes)} from {host}")
+            body = _read_capped(response, max_bytes, host)
+            return FetchResult(
+                status_code=response.status_code,
+                headers=_flatten(response.headers),
+                body=body,
+                url=str(response.url),
+                elapsed_ms=0.0,
+                redirected=bool(response.history) or hops > 0,
+            )
+
+
+def _redirect_target(response: httpx.Response) -> httpx.URL | None:
+    location = response.headers.get("location")
+    if not response.is_redirect or not location:
+        return None
+    try:
+        return response.url.join(location)
+    except Exception:
+        return None
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+def _read_capped(response: httpx.Response, max_bytes: int, host: str) -> bytes:
+    """The decoded body, at most ``max_bytes`` of it (raw or after any decoding layer). The
+    request's deadline (tray_app.sources.deadline) bounds the time every read may take."""
+    too_large = f"response larger than {format_size(max_bytes)} from {host}"
+    raw_size = 0
+
+    def raw() -> Iterator[bytes]:
+        nonlocal raw_size
+        for chunk in response.iter_raw():
+            raw_size += len(chunk)
+            if raw_size > max_bytes:
+                raise BodyTooLarge(too_large)
+            yield chunk
+
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise BodyTooLarge(f"response larger than {format_size(max_bytes)} from {host}")
-        if time.perf_counter() > deadline:
-            raise FetchTimeout(f"{host} did not finish answering in time (slow drip)")
-        chunks.append(chunk)
+    try:
+        for piece in decoded(raw(), response.headers.get("content-encoding", ""), max_bytes):
+            size += len(piece)
+            if size > max_bytes:
+                raise BodyTooLarge(too_large)
+            chunks.append(piece)
+    except LayerTooLarge as exc:
+        raise BodyTooLarge(f"{too_large} (decompressed)") from exc
+    except UndecodableBody as exc:
+        raise InvalidResponse(f"{host} sent a body that cannot be decoded: {exc}") from exc
     return b"".join(chunks)
 
 
@@ -150,6 +235,15 @@ def captive_portal(result: FetchResult, requested_url: str | None) -> str:
     """Why this answer looks like our own network intercepting us, or ""."""
     if result.status_code == 511:
         return f"HTTP 511 Network Authentication Required ({CAPTIVE})"
+    if 300 <= result.status_code < 400 and result.headers.get("location"):
+        # a redirect to another origin, not followed (see fetch's same_origin_only)
+        here = httpx.URL(result.url)
+        try:
+            there = here.join(result.headers["location"])
+        except Exception:
+            return f"redirected to an unreadable address ({CAPTIVE})"
+        if _origin(there) != _origin(here):
+            return f"redirected to {there.scheme}://{there.host} ({CAPTIVE})"
     if result.redirected and requested_url is not None:
         wanted = httpx.URL(requested_url).host
         landed = httpx.URL(result.url).host
@@ -251,6 +345,30 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
+def is_loopback(url: str) -> bool:
+    """True when ``url`` points at this machine (127.0.0.0/8, ::1, localhost)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]{1,12}")
+
+
+def plain_http_warning(url: str, what: str) -> str | None:
+    """One line to log when ``url`` is plain http to another machine, else None."""
+    if urlsplit(url).scheme.lower() != "http" or is_loopback(url):
+        return None
+    return (
+        f"{what} {_redact(url)} uses plain http: anyone on the way can read or change its "
+        "answers (use https)"
+    )
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent/bad.
 
@@ -261,11 +379,13 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():
+    if _ASCII_DIGITS.fullmatch(text):
         return float(text)
+    if not text.isascii():
+        return None  # "²" and other Unicode digits are not delta-seconds
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
@@ -281,6 +401,8 @@ __all__ = [
     "build_client",
     "fetch",
     "format_size",
+    "is_loopback",
     "parse_retry_after",
+    "plain_http_warning",
     "translate_error",
 ]

@@ -6,6 +6,8 @@ How an answer is classified (ProbeOutcome):
 API (settings.api_url, e.g. https://api.anthropic.com/v1/models)
     without a key: 401 JSON, error.type "authentication_error"   -> UP
     with a key (x-api-key + anthropic-version): 2xx JSON          -> UP
+        (the key goes only over https or to this machine, and follows no redirect to another
+        scheme, host or port: such a redirect is the "redirect to another host" below)
                    401 JSON                                       -> UP, "API key rejected"
     another 4xx in Anthropic's JSON error shape (e.g. 429)        -> UP, "HTTP 429 rate_limit_error"
     511, 2xx HTML, or a redirect to another host                  -> UNREACHABLE, "captive portal?"
@@ -34,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,7 +44,14 @@ from tray_app.config.schema import ProbeSettings
 from tray_app.core.errors import FetchTimeout, NetworkError, SourceError, TLSError
 from tray_app.core.models import ProbeOutcome, ProbeResult
 from tray_app.platform.secrets import get_api_key
-from tray_app.sources.http import CAPTIVE, FetchResult, captive_portal, fetch
+from tray_app.sources.http import (
+    CAPTIVE,
+    FetchResult,
+    captive_portal,
+    fetch,
+    is_loopback,
+    plain_http_warning,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +82,15 @@ class Prober:
         self._api_key_provider = api_key_provider
         self._clock = clock
         self._max_bytes = max_bytes
+        self._warned_key_over_http = False
+        if settings.enabled:
+            for what, url, on in (
+                ("the API probe's address", settings.api_url, settings.api),
+                ("the claude.ai probe's address", settings.claude_ai_url, settings.claude_ai),
+            ):
+                warning = plain_http_warning(url, what) if on else None
+                if warning:
+                    logger.warning("%s", warning)
 
     def targets(self) -> list[tuple[str, str, Callable[[], ProbeResult]]]:
         """(target, component id, probe) for each enabled probe."""
@@ -117,16 +136,25 @@ class Prober:
         )
 
     def probe_api(self) -> ProbeResult:
+        """With a key, the key goes only where it was meant to: over https (or to this machine),
+        and through no redirect to another scheme, host or port."""
+        url = self._settings.api_url
         key = self._api_key()
+        if key and not key_may_travel_to(url):
+            if not self._warned_key_over_http:
+                logger.warning("not sending the API key over plain http to %s", _host(url))
+                self._warned_key_over_http = True
+            key = None
         headers = {"Accept": "application/json", "anthropic-version": ANTHROPIC_VERSION}
         if key:
             headers["x-api-key"] = key
         return self._probe(
             API,
             self._settings.api_component,
-            self._settings.api_url,
+            url,
             headers,
             lambda result, url: classify_api(result, has_key=bool(key), requested_url=url),
+            same_origin_only=bool(key),
         )
 
     def probe_claude_ai(self) -> ProbeResult:
@@ -162,6 +190,7 @@ class Prober:
         classify: Callable[[FetchResult, str], tuple[ProbeOutcome, str]],
         *,
         method: str = "GET",
+        same_origin_only: bool = False,
     ) -> ProbeResult:
         try:
             result = fetch(
@@ -171,6 +200,7 @@ class Prober:
                 max_bytes=self._max_bytes,
                 timeout=self._settings.timeout,
                 method=method,
+                same_origin_only=same_origin_only,
             )
         except SourceError as exc:
             outcome = outcome_for_error(exc)
@@ -209,6 +239,16 @@ class Prober:
                 self._clock(),
                 detail=f"probe failed: {type(exc).__name__} (not counted)",
             )
+
+
+def key_may_travel_to(url: str) -> bool:
+    """An API key may be sent to ``url``: https, or plain http to this machine only."""
+    scheme = urlsplit(url).scheme.lower()
+    return scheme == "https" or (scheme == "http" and is_loopback(url))
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or "the server"
 
 
 def outcome_for_error(exc: SourceError) -> ProbeOutcome:
@@ -292,5 +332,6 @@ __all__ = [
     "Prober",
     "classify_api",
     "classify_claude_ai",
+    "key_may_travel_to",
     "outcome_for_error",
 ]
