@@ -26,8 +26,11 @@ import trustme
 from tests.faultrig import (
     MiB,
     Pipeline,
+    RawServer,
     closed_port_url,
     full_backlog_url,
+    gzip_bomb,
+    header_drip,
     make_settings,
     peak_rss_bytes,
     reset_peak_rss,
@@ -41,12 +44,15 @@ from tests.statusserver import (
     SUMMARY_PATH,
     Route,
     StatusServer,
+    incident_doc,
     redirect,
     summary_doc,
 )
 from tray_app.config.schema import API_COMPONENT, CLAUDE_CODE_COMPONENT
-from tray_app.core.events import ServiceDown, ServiceRecovered
+from tray_app.core.events import Event, ServiceDown, ServiceRecovered
 from tray_app.core.models import Health
+from tray_app.sources.build import build_sources
+from tray_app.sources.monitor import Monitor
 
 REPO = Path(__file__).resolve().parent.parent
 JSON_HEADERS = (("Content-Type", "application/json"),)
@@ -115,6 +121,10 @@ def _redirect_loop(server: StatusServer, stack: ExitStack) -> str:
     return server.url
 
 
+def _header_drip(server: StatusServer, stack: ExitStack) -> str:
+    return stack.enter_context(RawServer(header_drip(0.1))).url
+
+
 def _status(code: int) -> Route:
     return Route(status=code, body=b"<html><body>error</body></html>", headers=HTML_HEADERS)
 
@@ -126,6 +136,20 @@ PAGE_FAULTS = {
         _route(Route(body=SUMMARY_BYTES, headers=JSON_HEADERS, drip=1.0, chunk_size=256)),
         "did not answer in time",
         0.5,
+    ),
+    "header-drip-one-byte-at-a-time": PageFault(_header_drip, "did not answer in time", 0.5),
+    "gzip-gzip-decompression-bomb": PageFault(
+        _route(
+            Route(
+                body=gzip_bomb(),
+                headers=(*JSON_HEADERS, ("Content-Encoding", "gzip, gzip")),
+            )
+        ),
+        "(decompressed)",
+    ),
+    "retry-after-unicode-digit": PageFault(
+        _route(Route(status=503, body=b"busy", headers=(("Retry-After", "\u00b2"),))),
+        "HTTP 503 Service Unavailable",
     ),
     "tls-untrusted-certificate": PageFault(_tls_untrusted, "TLS failure talking to 127.0.0.1"),
     "http-500": PageFault(_route(_status(500)), "HTTP 500 Internal Server Error"),
@@ -440,5 +464,97 @@ def test_unknown_component_status_is_unknown_and_logged_once(
     warnings = [line for line in monitor_lines(caplog) if odd in line]
     assert warnings == [
         f"status page sent an unknown component status {odd!r}; treating it as unknown"
+    ]
+    assert_no_false_down(pipe)
+
+
+# ---- hostile input (issue 11): bounded, harmless, survived ----
+
+
+def test_a_dripping_page_never_stops_the_probes_and_ticks(status_server: StatusServer) -> None:
+    """Real time, real monitor thread: the page's headers drip for ever; the probes (every
+    second) keep running because each page read ends at its own timeout."""
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    with RawServer(header_drip(0.2)) as page:
+        settings = make_settings(
+            page.url,
+            status_server.url_for("/v1/models"),
+            status_server.url_for("/"),
+            page_interval=1.0,
+            probe_interval=1.0,
+            timeout=1.0,
+        )
+        sources = build_sources(settings)
+        events: list[Event] = []
+        monitor = Monitor(
+            settings,
+            page_source=sources.page,
+            prober=sources.prober,
+            on_update=lambda _snapshot, new: events.extend(new),
+        )
+        try:
+            monitor.start()
+            status_server.wait_for_requests("/v1/models", 4, timeout=30)
+            page.wait_for_connections(2, timeout=30)
+            snap = monitor.snapshot
+        finally:
+            monitor.stop()
+            sources.close()
+    assert snap.overall is Health.STATUS_PAGE_UNREACHABLE
+    assert "did not answer in time" in (snap.page_error or "")
+    assert not [e for e in events if isinstance(e, ServiceDown)]
+
+
+def test_an_etag_that_cannot_be_sent_back_never_stops_the_polls(
+    healthy_probes: StatusServer,
+) -> None:
+    body = json.dumps(summary_doc()).encode()
+    odd = Route(body=body, headers=(*JSON_HEADERS, ("ETag", '"\u00e9t\u00e9"')))
+    healthy_probes.set(SUMMARY_PATH, odd)
+    with Pipeline(make_settings(healthy_probes.url)) as pipe:
+        pipe.run_for(240)
+        snap = pipe.snapshot
+    polls = healthy_probes.requests_for(SUMMARY_PATH)
+    assert len(polls) == 5  # every minute, each one sent
+    assert all("if-none-match" not in r.headers for r in polls)
+    assert snap.overall is Health.OPERATIONAL and snap.page_error is None
+
+
+def test_a_redirect_never_carries_the_api_key_to_another_host(
+    status_server: StatusServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-a-test")
+    status_server.set_summary(summary_doc())
+    status_server.set("/", CLOUDFLARE_403)
+    with StatusServer() as elsewhere:
+        elsewhere.set("/v1/models", API_401)
+        status_server.set("/v1/models", redirect(elsewhere.url_for("/v1/models"), 302))
+        with Pipeline(make_settings(status_server.url)) as pipe:
+            pipe.run_for(120)
+            snap = pipe.snapshot
+    assert elsewhere.requests == []
+    assert all(r.headers.get("x-api-key") for r in status_server.requests_for("/v1/models"))
+    assert snap.overall is Health.OPERATIONAL
+    assert_no_false_down(pipe)
+
+
+def test_bad_fields_skip_themselves_never_the_page(
+    healthy_probes: StatusServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = incident_doc("brokencomps", name="Broken components field")
+    broken["components"] = 5
+    far = incident_doc("faroff", name="Far dates", created_at="9999-12-31T23:59:59-05:00")
+    far["updated_at"] = "0001-01-01T00:00:00+05:00"
+    doc = summary_doc("minor", incidents=[broken, far, {"name": "no id"}])
+    healthy_probes.set_summary(doc)
+    with Pipeline(make_settings(healthy_probes.url)) as pipe:
+        pipe.run_for(180)
+        snap = pipe.snapshot
+    assert snap.page_error is None
+    assert sorted(i.id for i in snap.incidents) == ["brokencomps", "faroff"]
+    skipped = [line for line in monitor_lines(caplog) if "could not read" in line]
+    assert skipped == [
+        "status page sent an item it could not read (incidents[2] has no 'id'); skipped it"
     ]
     assert_no_false_down(pipe)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from tests.statusserver import (
     SUMMARY_PATH,
     Route,
     StatusServer,
+    component_doc,
     incident_doc,
     load_fixture,
     maintenance_doc,
@@ -286,16 +288,6 @@ def test_children_learn_their_group_from_the_group_list() -> None:
         pytest.param(
             {"status": {}, "components": {"a": 1}}, "'components' is an object", id="comp-dict"
         ),
-        pytest.param({"status": {}, "components": ["a"]}, "components[0]", id="comp-string"),
-        pytest.param({"status": {}, "components": [{"name": "x"}]}, "has no 'id'", id="no-id"),
-        pytest.param(
-            {"status": {}, "components": [], "incidents": "none"}, "'incidents'", id="inc-string"
-        ),
-        pytest.param(
-            {"status": {}, "components": [], "incidents": [{"name": "x"}]},
-            "incidents[0] has no 'id'",
-            id="inc-no-id",
-        ),
     ],
 )
 def test_wrong_shape_is_invalid_response(doc: object, words: str) -> None:
@@ -303,6 +295,117 @@ def test_wrong_shape_is_invalid_response(doc: object, words: str) -> None:
         parse(doc)
     assert words in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+# ---- hostile or broken pages: one bad item never breaks the page ----
+
+
+def _one_warning(caplog: pytest.LogCaptureFixture, words: str) -> None:
+    lines = [r.getMessage() for r in caplog.records if words in r.getMessage()]
+    assert len(lines) == 1, [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        pytest.param(lambda d: d["components"].append("a"), "components[6] is a string", id="str"),
+        pytest.param(lambda d: d["components"].append({"name": "x"}), "has no 'id'", id="no-id"),
+        pytest.param(lambda d: d.update(incidents="none"), "'incidents' field", id="inc-string"),
+        pytest.param(
+            lambda d: d["incidents"].insert(0, {"name": "x"}), "has no 'id'", id="inc-no-id"
+        ),
+        pytest.param(
+            lambda d: d["incidents"][0].update(components=5), "", id="inc-components-number"
+        ),
+        pytest.param(
+            lambda d: d["incidents"][0].update(incident_updates={"a": 1}),
+            "'incident_updates' field",
+            id="updates-object",
+        ),
+        pytest.param(
+            lambda d: d["incidents"][0]["incident_updates"][0].update(affected_components=7),
+            "",
+            id="affected-number",
+        ),
+    ],
+)
+def test_a_bad_item_or_field_is_skipped_and_the_page_read(
+    change: Callable[[dict[str, Any]], object], words: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc = summary_doc("minor", incidents=[incident_doc()])
+    change(doc)
+    for _ in range(3):  # polled again and again: said once
+        snap = parse(doc)
+    assert snap.indicator == "minor"
+    assert len(snap.components) == 6
+    assert [i.id for i in snap.incidents] in (["inc0000001"], [])
+    if words:
+        _one_warning(caplog, words)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "2026-10-07T12:00:00+99:00"],
+)
+def test_a_date_out_of_range_is_no_date_not_a_broken_page(stamp: str) -> None:
+    assert parse_time(stamp) is None
+    doc = summary_doc("minor", incidents=[incident_doc(created_at=stamp)])
+    doc["components"][0]["updated_at"] = stamp
+    snap = parse(doc)
+    (incident,) = snap.incidents
+    assert incident.created_at is None
+    assert snap.components[0].updated_at is None
+
+
+def test_duplicate_incident_ids_last_wins_warned_once(caplog: pytest.LogCaptureFixture) -> None:
+    first = incident_doc("dup1", name="First", update_id="u1")
+    second = incident_doc("dup1", name="Second", update_id="u2")
+    doc = summary_doc("major", incidents=[first, incident_doc("other"), second])
+    for _ in range(3):
+        snap = parse(doc)
+    assert [(i.id, i.name) for i in snap.incidents] == [
+        ("dup1", "Second"),
+        ("other", "Elevated errors on Claude API"),
+    ]
+    _one_warning(caplog, "incident 'dup1' twice")
+
+
+def test_at_most_500_components_and_incidents_are_read(caplog: pytest.LogCaptureFixture) -> None:
+    doc = summary_doc("minor")
+    doc["components"] = [component_doc(f"c{n:05}") for n in range(2000)]
+    doc["incidents"] = [incident_doc(f"i{n:05}", component_ids=()) for n in range(800)]
+    for _ in range(2):
+        snap = parse(doc)
+    assert len(snap.components) == 500 and snap.components[-1].id == "c00499"
+    assert len(snap.incidents) == 500
+    _one_warning(caplog, "more than 500 components")
+    _one_warning(caplog, "more than 500 incidents")
+
+
+HOSTILE_NAME = (
+    "API\x1b]0;pwned\x07 \x1b[2J\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\"
+    "\x1b]52;c;ZWNobyBwd25lZA==\x07\u202eevil\u202c\u2066x\u2069\r\nFake line\x9b31m\x85"
+)
+
+
+def test_page_strings_are_cleaned_where_they_are_parsed() -> None:
+    incident = incident_doc(name=HOSTILE_NAME, body="line one\n\x1b[31mline two\x07")
+    incident["shortlink"] = "javascript:alert(1)"
+    doc = summary_doc("minor", incidents=[incident])
+    doc["components"][0]["name"] = HOSTILE_NAME
+    doc["page"]["url"] = "-a --exec"
+    doc["page"]["name"] = HOSTILE_NAME
+    doc["status"]["description"] = HOSTILE_NAME
+    snap = parse(doc)
+    for text in (snap.components[0].name, snap.incidents[0].name, snap.page_name, snap.description):
+        assert text.startswith("API") and "click" in text and "Fake line" in text
+        assert not [c for c in text if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F], repr(text)
+        assert not set(text) & set("\u202e\u202c\u2066\u2069"), repr(text)
+        assert "pwned" not in text and "52;" not in text and "evil.example" not in text
+    update = snap.incidents[0].latest_update
+    assert update is not None and update.body == "line one\nline two"
+    assert snap.incidents[0].shortlink is None
+    assert snap.page_url == ""
 
 
 # ---- the client, over real sockets ----
@@ -354,6 +457,37 @@ def test_etag_304_reuses_the_last_snapshot(http: httpx.Client, status_server: St
     third = client.fetch()
     assert third.indicator == "major" and third.etag != first.etag
     assert client.last is third
+
+
+def test_an_etag_that_cannot_be_sent_back_is_dropped(
+    http: httpx.Client, status_server: StatusServer
+) -> None:
+    body = json.dumps(summary_doc("none")).encode()
+    odd = Route(body=body, headers=(("Content-Type", "application/json"), ("ETag", '"caf\u00e9"')))
+    status_server.set(SUMMARY_PATH, odd)
+    client = make_client(http, status_server)
+    first = client.fetch()
+    assert first.etag is None
+    status_server.set_summary(summary_doc("major", {API_COMPONENT: "major_outage"}))
+    second = client.fetch()  # goes out (it used to fail before sending, until a restart)
+    assert second.indicator == "major"
+    assert [r.headers.get("if-none-match") for r in status_server.requests] == [None, None]
+    third = client.fetch()  # a good ETag is kept and used again
+    assert status_server.requests[-1].headers.get("if-none-match") == second.etag
+    assert third.indicator == "major"
+
+
+@pytest.mark.parametrize(
+    "value", ["\u00b2", "\u00b9\u00b2\u00b3", "12\u00b2", "1e3", "-5", " ", "Fri, 99 Foo"]
+)
+def test_retry_after_that_is_not_ascii_digits_or_a_date_is_ignored(
+    http: httpx.Client, status_server: StatusServer, value: str
+) -> None:
+    status_server.set(SUMMARY_PATH, service_unavailable(value))
+    with pytest.raises(HTTPStatusError) as caught:
+        make_client(http, status_server).fetch()
+    assert caught.value.retry_after is None
+    assert str(caught.value) == "status page answered HTTP 503 Service Unavailable"
 
 
 def test_redirect_is_followed(http: httpx.Client, status_server: StatusServer) -> None:
