@@ -2,7 +2,8 @@
 
 Nothing here touches the machine's own session bus: every test gets a fresh ``dbus-daemon``
 listening on a socket in a temporary directory, with no service directories, so nothing
-(dunst, for one) is auto-activated behind the test's back.
+(dunst, for one) is auto-activated behind the test's back. A test that wants activation
+passes ``services``: each becomes a .service file in the bus's own service directory.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ _BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Confi
   <type>session</type>
   <keep_umask/>
   <listen>unix:dir={socket_dir}</listen>
+  <servicedir>{service_dir}</servicedir>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -68,11 +70,21 @@ def _wait_until(check: Any, what: str, deadline: float = STARTUP_DEADLINE) -> No
 
 
 @contextlib.contextmanager
-def private_session_bus() -> Iterator[dict[str, str]]:
-    """Start a private session bus; yield ``os.environ`` + ``DBUS_SESSION_BUS_ADDRESS``."""
+def private_session_bus(services: Mapping[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """Start a private session bus; yield ``os.environ`` + ``DBUS_SESSION_BUS_ADDRESS``.
+
+    ``services`` maps a bus name to the command line the bus runs to activate it."""
     with tempfile.TemporaryDirectory(prefix="cst-dbus-") as tmp:
+        service_dir = Path(tmp) / "services"
+        service_dir.mkdir()
+        for name, command in (services or {}).items():
+            (service_dir / f"{name}.service").write_text(
+                f"[D-BUS Service]\nName={name}\nExec={command}\n", encoding="utf-8"
+            )
         config = Path(tmp) / "session.conf"
-        config.write_text(_BUS_CONFIG.format(socket_dir=tmp), encoding="utf-8")
+        config.write_text(
+            _BUS_CONFIG.format(socket_dir=tmp, service_dir=service_dir), encoding="utf-8"
+        )
         proc = subprocess.Popen(
             ["dbus-daemon", f"--config-file={config}", "--print-address", "--nofork"],
             stdout=subprocess.PIPE,

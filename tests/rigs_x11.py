@@ -62,6 +62,7 @@ def x_env(display: str, base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["DISPLAY"] = display
     env.pop("WAYLAND_DISPLAY", None)
+    env.setdefault("GDK_GL", "disable")  # no GLX probe: Mesa's llvmpipe is slow and big
     return env
 
 

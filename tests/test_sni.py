@@ -21,7 +21,6 @@ from jeepney import (
     HeaderFields,
     MessageType,
     new_error,
-    new_method_call,
     new_method_return,
     new_signal,
 )
@@ -31,6 +30,7 @@ from PIL import Image
 
 from tests.rigs_dbus import private_session_bus
 from tests.rigs_x11 import x_env, xvfb_display
+from tests.sni_client import item_property, menu_labels
 from tests.test_tray_x11 import DEADLINE, driver_process
 from tray_app.core.models import Health
 from tray_app.sinks.icons import COLOURS
@@ -39,7 +39,6 @@ pytestmark = [pytest.mark.dbus, pytest.mark.x11]
 
 WATCHER = "org.kde.StatusNotifierWatcher"
 WATCHER_PATH = "/StatusNotifierWatcher"
-ITEM_IFACE = "org.kde.StatusNotifierItem"
 _INTROSPECTION = """<node>
  <interface name="org.kde.StatusNotifierWatcher">
   <method name="RegisterStatusNotifierItem"><arg name="service" type="s" direction="in"/></method>
@@ -123,17 +122,6 @@ def fake_watcher(address: str) -> Iterator[FakeWatcher]:
         watcher.close()
 
 
-def item_property(address: str, bus_name: str, path: str, name: str) -> Any:
-    conn = open_dbus_connection(address)
-    try:
-        item = DBusAddress(path, bus_name=bus_name, interface="org.freedesktop.DBus.Properties")
-        msg = new_method_call(item, "Get", "ss", (ITEM_IFACE, name))
-        reply = conn.send_and_get_reply(msg, timeout=5)
-        return reply.body[0][1]
-    finally:
-        conn.close()
-
-
 def wait_for(check: Any, what: str) -> Any:
     end = time.monotonic() + DEADLINE
     last: Any = None
@@ -148,12 +136,24 @@ def wait_for(check: Any, what: str) -> Any:
     raise AssertionError(f"{what}: not within {DEADLINE:.0f} s (last: {last!r})")
 
 
-def advertised_icon_colour(address: str, bus_name: str, path: str) -> tuple[int, int, int]:
+def advertised_icon(address: str, bus_name: str, path: str) -> Path:
+    """The file a host finds for the item's IconName in its IconThemePath (hicolor layout),
+    the largest size."""
     theme = item_property(address, bus_name, path, "IconThemePath")
     name = item_property(address, bus_name, path, "IconName")
-    candidates = [Path(name), *(Path(theme).glob(f"{name}.*") if theme else [])]
-    icon = next(p for p in candidates if p.is_file())
+    assert theme and not Path(name).is_absolute(), (theme, name)
+    found = sorted(Path(theme).glob(f"hicolor/*/status/{name}.png"), key=_pixels)
+    assert found, f"{name!r} not in the theme at {theme}"
+    return found[-1]
+
+
+def _pixels(icon: Path) -> int:
     with Image.open(icon) as img:
+        return img.size[0]
+
+
+def advertised_icon_colour(address: str, bus_name: str, path: str) -> tuple[int, int, int]:
+    with Image.open(advertised_icon(address, bus_name, path)) as img:
         rgba = img.convert("RGBA")
     w, h = rgba.size
     pixel = rgba.getpixel((w // 5, h // 2))  # left of centre: fill, not glyph
@@ -162,17 +162,24 @@ def advertised_icon_colour(address: str, bus_name: str, path: str) -> tuple[int,
 
 
 def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path: Path) -> None:
+    """The icon is a fixed name in our icon theme folder, not a fresh file in /tmp: TMPDIR
+    stays empty across state changes and the names follow the state."""
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
     with (
         xvfb_display() as display,
         private_session_bus() as bus_env,
         fake_watcher(bus_env["DBUS_SESSION_BUS_ADDRESS"]) as watcher,
     ):
         address = bus_env["DBUS_SESSION_BUS_ADDRESS"]
-        with driver_process("appindicator", x_env(display, bus_env), tmp_path) as driver:
+        env = {**x_env(display, bus_env), "TMPDIR": str(tmpdir)}
+        with driver_process("appindicator", env, tmp_path) as driver:
             wait_for(lambda: watcher.registered, "RegisterStatusNotifierItem")
             sender, path = watcher.registered[0]
             assert path == "/org/ayatana/NotificationItem/claude_status_tray"  # measured
             assert item_property(address, sender, path, "Id") == "claude-status-tray"
+            theme = tmp_path / "paths" / "d" / "icons"  # the driver's data dir + /icons
+            assert item_property(address, sender, path, "IconThemePath") == str(theme)
 
             driver.send("show operational")
             wait_for(
@@ -185,24 +192,36 @@ def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path:
                 ),
                 "title follows the state",
             )
+            wait_for(
+                lambda: (
+                    item_property(address, sender, path, "IconName")
+                    == "claude-status-tray-operational"
+                ),
+                "icon name follows the state",
+            )
             colour = advertised_icon_colour(address, sender, path)
             assert colour == COLOURS[Health.OPERATIONAL]
 
-            driver.send("show major_outage")
-            wait_for(
-                lambda: str(item_property(address, sender, path, "Title")).startswith(
-                    "Claude API: major outage"
-                ),
-                "title follows the outage",
+            for health in ("major_outage", "degraded probe", "operational", "major_outage"):
+                driver.send(f"show {health}")
+                expected = "claude-status-tray-" + health.replace(" probe", "-probe")
+                wait_for(
+                    lambda e=expected: item_property(address, sender, path, "IconName") == e,
+                    f"icon name {expected}",
+                )
+            assert advertised_icon_colour(address, sender, path) == COLOURS[Health.MAJOR_OUTAGE]
+            assert str(item_property(address, sender, path, "Title")).startswith(
+                "Claude API: major outage"
             )
-            wait_for(
-                lambda: (
-                    advertised_icon_colour(address, sender, path) == COLOURS[Health.MAJOR_OUTAGE]
-                ),
-                "icon file turns red",
-            )
+            menu = item_property(address, sender, path, "Menu")
+            labels = menu_labels(address, sender, menu)
+            assert any(label.startswith("Claude API: major outage") for label in labels), labels
+            assert "Check now" in labels
+            assert list(tmpdir.iterdir()) == []
+            assert len(watcher.registered) == 1  # menu changes did not re-register the item
             driver.send("stop")
             driver.expect("EXITED")
+        assert list(tmpdir.iterdir()) == []
 
 
 def test_a_status_notifier_watcher_counts_as_a_tray_host() -> None:

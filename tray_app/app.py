@@ -389,11 +389,16 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
             target=_warn_if_no_tray_host, args=(runtime,), name="tray-host", daemon=True
         ).start()
 
+    failed: TrayUnavailable | None = None
     try:
         ui.run(on_ready)
+    except TrayUnavailable as exc:
+        failed = exc
     finally:
         runtime.stop()
         instance.release()
+    if failed is not None:
+        return run_watch(loaded, paths, notify=True, reason=str(failed))
     log.info("bye")
     return 0
 

@@ -37,15 +37,18 @@ from tray_app.core.errors import TrayUnavailable
 from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.platform.dbus import name_has_owner
 from tray_app.platform.paths import AppPaths
+from tray_app.sinks.icon_theme import StateIconTheme
 from tray_app.sinks.icons import render_icon
 from tray_app.sinks.menu import MenuItemSpec, MenuPrefs, build_menu, tooltip_text
 from tray_app.sinks.tray_backend import LINUX_BACKENDS, choose_backend, import_pystray
+from tray_app.sinks.tray_gtk import adjusted_icon_class, route_glib_log_to_python
 from tray_app.sinks.tray_menu import TrayActions, TrayMenu
 
 log = logging.getLogger(__name__)
 
 ICON_SIZE = 32
 ICON_SCALE = 2  # draw at 64 px; panels scale down, HiDPI panels stay crisp
+GTK_BACKENDS = ("appindicator", "gtk")
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 _WM_APP_REFRESH = 0x8000 + 7  # WM_APP + 7
 
@@ -60,7 +63,10 @@ class TrayUI:
                 raise TrayUnavailable(choice.reason)
             backend = choice.backend
         self.backend = backend
+        if backend in GTK_BACKENDS:
+            route_glib_log_to_python()  # before pystray initialises Gtk
         self._pystray = import_pystray(backend)
+        icon_class = self._icon_class(app_paths)
         self._menu = TrayMenu(self._pystray, actions, app_paths, stop_tray=self.stop)
         self._mailbox: tuple[MonitorSnapshot, MenuPrefs] | None = None
         self._mailbox_lock = threading.Lock()
@@ -68,6 +74,7 @@ class TrayUI:
         self._stopping = threading.Event()
         self._ready = threading.Event()
         self._loop_done = threading.Event()
+        self._loop_failed = False
         self._health: tuple[Health, bool] | None = None
         self._menu_specs: tuple[MenuItemSpec, ...] = ()
         if backend == "xorg":
@@ -77,7 +84,7 @@ class TrayUI:
             )
         initial = MonitorSnapshot(Health.UNKNOWN, "starting")
         try:
-            self._icon = self._pystray.Icon(
+            self._icon = icon_class(
                 APP_NAME,
                 icon=render_icon(Health.UNKNOWN, ICON_SIZE, scale=ICON_SCALE),
                 title=self._title(f"{APP_TITLE}: starting…"),
@@ -88,6 +95,20 @@ class TrayUI:
                 f"pystray backend {backend!r} could not make an icon: {exc}"
             ) from exc
         log.info("tray backend: %s", backend)
+
+    def _icon_class(self, app_paths: AppPaths) -> Any:
+        """pystray's Icon; for the GTK backends our adjusted one (tray_gtk), which exports
+        the state icons by name from a theme folder: if that folder cannot be written, the
+        icon still works, through pystray's own temporary files."""
+        if self.backend not in GTK_BACKENDS:
+            return self._pystray.Icon
+        theme: StateIconTheme | None = StateIconTheme(app_paths.data_dir / "icons")
+        try:
+            theme.export()  # type: ignore[union-attr]
+        except OSError as exc:
+            log.warning("cannot write the tray icons into %s: %s", app_paths.data_dir, exc)
+            theme = None
+        return adjusted_icon_class(self._pystray, self.backend, theme)
 
     # -- thread-safe API --
 
@@ -140,6 +161,8 @@ class TrayUI:
         """Block in the tray loop on this (main) thread; ``on_ready`` runs once it is up."""
 
         def setup(icon: Any) -> None:
+            if self._loop_failed:
+                return
             # pystray swallows exceptions raised here and then hangs: catch, log, stop.
             try:
                 icon.visible = True
@@ -165,12 +188,21 @@ class TrayUI:
             # pystray's GTK finalizer asks the notification daemon to close its last
             # bubble and raises when there is no daemon; by then we are leaving anyway.
             if not self._stopping.is_set():
+                self._loop_failed = True
+                self._release_setup_thread()
                 raise TrayUnavailable(f"the tray loop failed: {exc}") from exc
             log.debug("ignored an error while the tray shut down: %s", exc)
         finally:
             self._ready.clear()
             self._loop_done.set()
             log.info("tray loop ended")
+
+    def _release_setup_thread(self) -> None:
+        """pystray's setup thread (not a daemon) waits for the loop to report ready; after a
+        loop that failed before that, it would wait forever and keep the process alive."""
+        queue = getattr(self._icon, "_Icon__queue", None)  # pystray 0.19 _base.Icon.__queue
+        if queue is not None:
+            queue.put(True)
 
     # -- UI-thread side --
 
@@ -210,9 +242,13 @@ class TrayUI:
         now = _now()
         health = (snapshot.overall, snapshot.probe_only)
         if health != self._health:
-            self._icon.icon = render_icon(
+            image = render_icon(
                 snapshot.overall, ICON_SIZE, probe_only=snapshot.probe_only, scale=ICON_SCALE
             )
+            if hasattr(self._icon, "set_state"):
+                self._icon.set_state(*health, image)
+            else:
+                self._icon.icon = image
             self._health = health
         title = self._title(tooltip_text(snapshot, now))
         if title != self._icon.title:
