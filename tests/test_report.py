@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import stat
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,14 +15,24 @@ import pytest
 
 from tests.apprig import run_cli
 from tray_app.core.events import IncidentOpened, IncidentResolved
-from tray_app.core.models import Health, Incident, IncidentUpdate, ProbeOutcome, ProbeResult
+from tray_app.core.models import (
+    Health,
+    Incident,
+    IncidentUpdate,
+    MonitorSnapshot,
+    ProbeOutcome,
+    ProbeResult,
+)
 from tray_app.platform.paths import AppPaths
 from tray_app.report.build import build_report_data
+from tray_app.report.command import show_in_background
 from tray_app.report.days import DayGrid, service_days
 from tray_app.report.html import render_html, safe_url
 from tray_app.report.incidents import outage_rows
 from tray_app.sinks.history.queries import latency_hours, transitions
 from tray_app.sinks.history.store import History, Transition
+from tray_app.sinks.menu import SHOW_HISTORY, MenuPrefs, build_menu
+from tray_app.sinks.tray_menu import TrayActions, TrayMenu
 
 UTC = timezone.utc
 DAY0 = datetime(2026, 3, 1, tzinfo=UTC)  # the grid's first day
@@ -399,3 +410,59 @@ def test_report_command_without_history_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / "r.html").exists()
     bad = run_cli("report", "--days", "0")
     assert bad.returncode == 2 and "--days" in bad.stderr
+
+
+# ---- the menu's "Show history…" ----
+
+
+def test_show_history_returns_at_once_and_opens_the_report_from_a_thread_of_its_own() -> None:
+    paths = AppPaths.default()
+    with History(paths.history_db) as h:
+        record_outage(h)
+    release = threading.Event()
+    seen: list[tuple[str, str]] = []
+
+    def browser(url: str) -> bool:
+        seen.append((url, threading.current_thread().name))
+        return release.wait(30)
+
+    actions = TrayActions(
+        check_now=lambda: None,
+        set_watched=lambda _id, _on: None,
+        snooze=lambda _d: None,
+        set_notifications=lambda _on: None,
+        set_autostart=lambda _on: None,
+        open_url=lambda _u: None,
+        open_path=lambda _p: None,
+        quit=lambda: None,
+        show_history=lambda: started.append(show_in_background(paths, opener=browser)),
+    )
+    started: list[threading.Thread] = []
+    (item,) = [
+        i
+        for i in build_menu(MonitorSnapshot(Health.OPERATIONAL, ""), MenuPrefs(), NOW)
+        if i.action == SHOW_HISTORY
+    ]
+    TrayMenu(None, actions, paths, stop_tray=lambda: None)._perform(item)  # the UI thread's click
+    (thread,) = started
+    assert thread.is_alive()  # the click came back while the report is still being made
+    release.set()
+    thread.join(30)
+    report = paths.data_dir / "report.html"
+    assert seen == [(report.resolve().as_uri(), "history-report")]
+    assert report.read_text(encoding="utf-8").count('class="day"') == 90
+
+
+def test_show_history_without_history_logs_and_opens_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    thread = show_in_background(AppPaths.default(), opener=browser)
+    thread.join(30)
+    assert opened == []
+    assert "history report not written" in caplog.text

@@ -333,6 +333,7 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
 def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     from tray_app.core.errors import TrayUnavailable
     from tray_app.platform.instance import SingleInstance, ask_running_instance_to_check
+    from tray_app.report.command import show_in_background as show_report
     from tray_app.sinks.tray import TrayUI
     from tray_app.sinks.tray_backend import choose_backend
     from tray_app.sinks.tray_menu import TrayActions
@@ -367,6 +368,7 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
         open_url=open_url,
         open_path=open_path,
         quit=lambda: holder["tray"].stop(),
+        show_history=lambda: show_report(paths, only=runtime.settings.watch.components),
     )
     try:
         ui = TrayUI(actions, backend=choice.backend, app_paths=paths)

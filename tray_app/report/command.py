@@ -6,6 +6,7 @@ Used by the CLI and by the menu's "Show history…" (which runs it off the UI th
 from __future__ import annotations
 
 import logging
+import threading
 import webbrowser
 from collections.abc import Callable, Collection
 from datetime import datetime, timezone
@@ -83,3 +84,28 @@ def run(
         err(f"report: written, but no browser could open it: {written}")
         return 1
     return 0
+
+
+def show_in_background(
+    paths: AppPaths,
+    *,
+    only: Collection[str] = (),
+    days: int = DEFAULT_DAYS,
+    opener: Callable[[str], bool] = webbrowser.open,
+) -> threading.Thread:
+    """The menu's "Show history…": write the report and open it, in a thread of its own.
+
+    Returns at once (the menu runs on the UI thread); a failure is logged, never raised.
+    """
+
+    def work() -> None:
+        try:
+            written = write_report(paths.history_db, default_output(paths), days=days, only=only)
+        except (HistoryError, OSError) as exc:
+            log.error("history report not written: %s", exc)
+            return
+        open_in_browser(written, opener)
+
+    thread = threading.Thread(target=work, name="history-report", daemon=True)
+    thread.start()
+    return thread

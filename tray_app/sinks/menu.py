@@ -31,6 +31,7 @@ SET_AUTOSTART = "set_autostart"
 OPEN_URL = "open_url"
 OPEN_SETTINGS = "open_settings"
 OPEN_LOG_FOLDER = "open_log_folder"
+SHOW_HISTORY = "show_history"
 QUIT = "quit"
 ACTIONS = (
     CHECK_NOW,
@@ -42,6 +43,7 @@ ACTIONS = (
     OPEN_URL,
     OPEN_SETTINGS,
     OPEN_LOG_FOLDER,
+    SHOW_HISTORY,
     QUIT,
 )
 
@@ -243,6 +245,7 @@ def build_menu(
         MenuItemSpec("Open status page", OPEN_URL, snapshot.page_url),
         MenuItemSpec("Open claude.ai", OPEN_URL, CLAUDE_AI_URL),
         MenuItemSpec("Open Console", OPEN_URL, CONSOLE_URL),
+        MenuItemSpec("Show history…", SHOW_HISTORY),
         SEPARATOR,
         _notifications_submenu(prefs, now),
         _watched_submenu(snapshot, prefs),

@@ -23,6 +23,7 @@ from tray_app.sinks.menu import (
     SET_AUTOSTART,
     SET_NOTIFICATIONS,
     SET_WATCHED,
+    SHOW_HISTORY,
     SNOOZE,
     SNOOZE_UNTIL_TOMORROW,
     MenuItemSpec,
@@ -43,6 +44,7 @@ class TrayActions:
     open_url: Callable[[str], None]
     open_path: Callable[[Path], None]
     quit: Callable[[], None]
+    show_history: Callable[[], object] = lambda: None  # starts its own thread
 
 
 class TrayMenu:
@@ -120,6 +122,8 @@ class TrayMenu:
             a.open_path(self._paths.config_file)
         elif spec.action == OPEN_LOG_FOLDER:
             a.open_path(self._paths.log_dir)
+        elif spec.action == SHOW_HISTORY:
+            a.show_history()
         elif spec.action == QUIT:
             self.quit()
         else:
