@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/benchmark.py [--quick] [--only NAME ...] [--seed N]
 
-NAME is one of: launch, bytes, statusline, rss, cpu, detect. Prints a Markdown table (figure,
-target, pass/fail) and the details behind it. Nothing leaves 127.0.0.1; every child process
+NAME is one of: launch, bytes, statusline, rss, cpu, detect, report. Prints a Markdown table
+(figure, target, pass/fail) and the details behind it. Nothing leaves 127.0.0.1; every child process
 (app, Xvfb, trayer, dbus-daemon, notification server) is stopped before the script returns.
 The full run takes about 6 minutes (the long measurements run side by side, each with its own
 server, bus and display); ``--quick`` about 2. Results and method: docs/benchmark.md.

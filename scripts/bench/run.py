@@ -20,9 +20,10 @@ from bench.detection import bench_detect
 from bench.launch import bench_launch
 from bench.memory import bench_rss
 from bench.network import bench_bytes
+from bench.report import bench_report
 from bench.statusline import bench_statusline
 
-BENCHES = ("launch", "bytes", "statusline", "rss", "cpu", "detect")
+BENCHES = ("launch", "bytes", "statusline", "rss", "cpu", "detect", "report")
 
 
 def machine() -> list[str]:
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cst-bench-") as tmp:
         work = Path(tmp)
         # Timing-sensitive ones alone first; the long ones side by side (separate everything).
-        for name in ("launch", "bytes", "statusline"):
+        for name in ("launch", "bytes", "statusline", "report"):
             if name in only:
                 say(f"== {name}")
                 reports[name] = RUNNERS[name](args.quick, work, seed)
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             jobs = {n: pool.submit(RUNNERS[n], args.quick, work, seed) for n in long_ones}
             for name, job in jobs.items():
                 reports[name] = job.result()
-    order = [n for n in ("rss", "cpu", "launch", "bytes", "detect", "statusline") if n in reports]
+    order = [n for n in ("rss", "cpu", "launch", "bytes", "detect", "statusline", "report")]
+    order = [n for n in order if n in reports]
     print("| measurement | figure | target | result | notes |")
     print("|---|---|---|---|---|")
     for name in order:
@@ -112,6 +114,7 @@ RUNNERS: dict[str, Callable[[bool, Path, int], Report]] = {
     "rss": lambda q, w, s: bench_rss(q, w),
     "cpu": lambda q, w, s: bench_cpu(q, w),
     "detect": bench_detect,
+    "report": lambda q, w, s: bench_report(q, w),
 }
 
 
