@@ -535,3 +535,46 @@ def test_real_app_docks_green_then_red_and_a_second_launch_rings_it(
             assert took < 6, f"took {took:.1f} s to exit on SIGTERM"
         finally:
             stop_process(app)
+
+
+def test_gtk_log_lines_stay_out_of_the_terminal_when_the_tray_host_goes_away(
+    status_server: StatusServer, tmp_path: Path
+) -> None:
+    """GTK may print ``Gdk-CRITICAL **`` when trayer quits under a docked icon (measured, not
+    every time); the app routes GTK's log to its log file and keeps running for a panel that
+    comes back. (That the routing catches a Gdk line every time: test_glib_log_routing.)"""
+    status_server.set_summary(summary_doc())
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    write_loopback_config(status_server.url)
+    with ExitStack() as stack:
+        display = stack.enter_context(xvfb_display())
+        panel = stack.enter_context(trayer(display))
+        env = x_env(display, stack.enter_context(private_session_bus()))
+        env.update(PYTHONPATH=str(ROOT), NO_AT_BRIDGE="1")
+        env.pop("PYSTRAY_BACKEND", None)
+        terminal = tmp_path / "terminal.txt"
+        out = stack.enter_context(terminal.open("w"))
+        app = stack.enter_context(
+            subprocess.Popen(
+                [sys.executable, "-m", "tray_app", "tray"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        )
+        try:
+            wait_for(lambda: bool(docked_icons(display)), "docked")
+            stop_process(panel)
+            served = len(status_server.requests_for(SUMMARY_PATH))
+            status_server.wait_for_requests(SUMMARY_PATH, served + 2)
+            stack.enter_context(trayer(display))  # the panel comes back: the icon docks again
+            wait_for(lambda: bool(docked_icons(display)), "docked again")
+            assert app.poll() is None
+            app.send_signal(signal.SIGTERM)
+            assert app.wait(DEADLINE) == 0
+        finally:
+            stop_process(app)
+    text = terminal.read_text()
+    assert "CRITICAL **" not in text and "WARNING **" not in text, text
