@@ -411,17 +411,14 @@ NO_TRAY_GRACE = 10.0  # seconds: at login the app may start before the panel doe
 def _warn_if_no_tray_host(runtime: Runtime, grace: float = NO_TRAY_GRACE) -> None:
     """If nothing on this desktop can show the icon, say so once (and keep running: a panel
     that starts later still gets the icon, and notifications work anyway)."""
-    from tray_app.sinks.tray_backend import tray_host_present
+    from tray_app.sinks.tray_backend import no_tray_hint, tray_host_present
 
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if tray_host_present():
             return
         time.sleep(1.0)
-    message = (
-        "no system tray is showing the icon; on GNOME install and enable the AppIndicator "
-        "extension (gnome-shell-extension-appindicator). Notifications still work."
-    )
+    message = f"no system tray is showing the icon; {no_tray_hint()}. Notifications still work."
     log.warning("%s", message)
     if runtime.notifier is not None:
         runtime.notifier.send(make_notification(f"{APP_TITLE} has no tray to show in", message))

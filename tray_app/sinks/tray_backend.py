@@ -96,6 +96,43 @@ def tray_host_present(env: Mapping[str, str] | None = None) -> bool:
     return bool(getattr(owner, "id", owner))
 
 
+def no_tray_hint(env: Mapping[str, str] | None = None) -> str:
+    """What to install or turn on so this desktop shows tray icons (XDG_CURRENT_DESKTOP,
+    WAYLAND_DISPLAY, SWAYSOCK, HYPRLAND_INSTANCE_SIGNATURE say which desktop it is)."""
+    env = os.environ if env is None else env
+    desktops = {d.strip().lower() for d in env.get("XDG_CURRENT_DESKTOP", "").split(":")}
+    if "gnome" in desktops or "ubuntu" in desktops:
+        return (
+            "on GNOME install and enable the AppIndicator extension "
+            "(gnome-shell-extension-appindicator)"
+        )
+    if "kde" in desktops:
+        return "on KDE Plasma add the System Tray widget to a panel"
+    if (
+        env.get("SWAYSOCK")
+        or env.get("HYPRLAND_INSTANCE_SIGNATURE")
+        or desktops
+        & {
+            "sway",
+            "hyprland",
+        }
+    ):
+        return (
+            'on sway or Hyprland add waybar\'s "tray" module to its modules '
+            "(or run another bar with a StatusNotifierItem tray)"
+        )
+    if "xfce" in desktops:
+        return 'on Xfce add the "Status Tray Plugin" (systray) to a panel'
+    if env.get("WAYLAND_DISPLAY"):
+        return (
+            'run a panel or bar with a StatusNotifierItem tray (waybar\'s "tray" module, for one)'
+        )
+    return (
+        "run a panel with a StatusNotifierItem or XEmbed system tray "
+        '(xfce4-panel, waybar\'s "tray" module, trayer, for example)'
+    )
+
+
 def _typelib_available(namespace: str, version: str) -> bool:
     try:
         import gi
@@ -186,5 +223,6 @@ __all__ = [
     "BackendChoice",
     "choose_backend",
     "import_pystray",
+    "no_tray_hint",
     "tray_host_present",
 ]
