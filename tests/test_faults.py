@@ -7,22 +7,29 @@ could understand, and that no "down" notification went out unless Claude really 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import os
+import re
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import trustme
 
+from tests.apprig import run_cli, write_loopback_config
 from tests.faultrig import (
     MiB,
     Pipeline,
@@ -36,6 +43,7 @@ from tests.faultrig import (
     reset_peak_rss,
     rss_bytes,
 )
+from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.statusserver import (
     API_401,
     API_529_OVERLOADED,
@@ -51,6 +59,11 @@ from tests.statusserver import (
 from tray_app.config.schema import API_COMPONENT, CLAUDE_CODE_COMPONENT
 from tray_app.core.events import Event, ServiceDown, ServiceRecovered
 from tray_app.core.models import Health
+from tray_app.platform.paths import AppPaths
+from tray_app.sinks.history.formats import report_to_csv, report_to_text
+from tray_app.sinks.history.queries import ComponentUptime, HistoryReport, Outage
+from tray_app.sinks.notification import Urgency, make_notification
+from tray_app.sinks.notify import DBusBackend
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor
 
@@ -558,3 +571,163 @@ def test_bad_fields_skip_themselves_never_the_page(
         "status page sent an item it could not read (incidents[2] has no 'id'); skipped it"
     ]
     assert_no_false_down(pipe)
+
+
+HOSTILE = (
+    "\x1b]0;pwned\x07\x1b[2J\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\"
+    "\x1b]52;c;cm0gLXJmIH4=\x07\u202eevil\u202c\nFake line: all systems operational\x9b31m"
+)
+_RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def assert_harmless(out: str) -> None:
+    """No escape sequence, control or bidi character, and no line the page made up."""
+    assert not _RAW.search(out), repr(out)
+    assert "pwned" not in out and "cm0gLXJmIH4" not in out and "evil.example" not in out
+    assert not [line for line in out.splitlines() if line.startswith("Fake line")], out
+
+
+def _hostile_page() -> dict[str, object]:
+    doc = summary_doc(
+        "critical",
+        {API_COMPONENT: "major_outage"},
+        incidents=[incident_doc("inc1", name="Outage " + HOSTILE)],
+    )
+    for component in doc["components"]:
+        if component["id"] == API_COMPONENT:
+            component["name"] = '=HYPERLINK("http://x.example")' + HOSTILE
+    doc["status"]["description"] = "Major " + HOSTILE
+    doc["page"]["name"] = HOSTILE
+    return doc
+
+
+def test_page_text_never_reaches_a_terminal_raw(
+    status_server: StatusServer, tmp_path: Path
+) -> None:
+    """check, watch, statusline and history as real processes, the page on 127.0.0.1 full of
+    escape sequences (title, clear screen, OSC 8, OSC 52 clipboard), bidi overrides and a
+    newline that would print a fake line."""
+    status_server.set_summary(_hostile_page())
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    write_loopback_config(status_server.url)
+    check = run_cli("check")
+    assert_harmless(check.stdout + check.stderr)
+    assert "click" in check.stdout and "Fake line" in check.stdout  # the words stay
+
+    out = tmp_path / "watch.out"
+    with out.open("wb") as sink:
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "tray_app", "watch", "--no-notify"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO,
+        )
+    state = AppPaths.default().state_file
+    try:
+        status_server.wait_for_requests(SUMMARY_PATH, 2, timeout=30)
+        deadline = time.monotonic() + 30
+        while "inc1" not in (state.read_text("utf-8") if state.exists() else ""):
+            assert time.monotonic() < deadline, "watch saved no state"
+            time.sleep(0.2)
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        watch.wait(timeout=20)
+    printed = out.read_text("utf-8")
+    assert "INCIDENT Outage" in printed
+    assert_harmless(printed)
+
+    statusline = run_cli("statusline")
+    assert_harmless(statusline.stdout)
+    assert "click" in statusline.stdout
+    # a state file written by anything else is cleaned on the way out too
+    doc = json.loads(state.read_text("utf-8"))
+    doc["summary"]["problems"][0]["name"] = "Tampered" + HOSTILE
+    state.write_text(json.dumps(doc), "utf-8")
+    tampered = run_cli("statusline")
+    assert "Tampered" in tampered.stdout
+    assert_harmless(tampered.stdout)
+
+    for args in (("history",), ("history", "--csv")):
+        report = run_cli(*args)
+        assert report.returncode == 0, report.stderr
+        assert_harmless(report.stdout)
+    rows = list(csv.DictReader(io.StringIO(run_cli("history", "--csv").stdout)))
+    names = {row["name"] for row in rows if row["component_id"] == API_COMPONENT}
+    assert names and all(name.startswith("'=HYPERLINK(") for name in names)  # text, no formula
+
+
+def test_report_formats_clean_text_they_did_not_parse() -> None:
+    """history text and CSV clean again at output (a database written by an older version)."""
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    name = "@SUM(A1)" + HOSTILE
+    report = HistoryReport(
+        since=now,
+        generated_at=now,
+        components=(ComponentUptime(API_COMPONENT, name, 0.5, 0.5, 0.5),),
+        outages=(Outage(API_COMPONENT, "-1+" + HOSTILE, now, None, Health.MAJOR_OUTAGE, False),),
+    )
+    text, table = report_to_text(report), report_to_csv(report)
+    assert_harmless(text)
+    assert_harmless(table)
+    names = [row["name"] for row in csv.DictReader(io.StringIO(table))]
+    assert names[0].startswith("'@SUM(A1)") and names[1].startswith("'-1+")
+
+
+def test_links_from_the_page_open_only_when_http(tmp_path: Path) -> None:
+    """The tray's open_url hands the browser ($BROWSER, here a recorder) only http(s) links."""
+    record = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {record}\n', "utf-8")
+    browser.chmod(0o755)
+    child = (
+        "import sys, threading\n"
+        "from tray_app.app import open_url\n"
+        "for url in sys.argv[1:]:\n"
+        "    open_url(url)\n"
+        "    for t in threading.enumerate():\n"
+        "        if t.name == 'open-url': t.join(10)\n"
+    )
+    urls = [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "-new-window",
+        "--remote-debugging-port=9222",
+        "https://stspg.io/ok1",
+        "data:text/html,x",
+        "http://127.0.0.1:9/ok2",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", child, *urls],
+        env={**os.environ, "BROWSER": f"{browser} %s"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    assert record.read_text("utf-8").splitlines() == [
+        "https://stspg.io/ok1",
+        "http://127.0.0.1:9/ok2",
+    ]
+    assert result.stderr.count("not an http(s) link") == 5
+
+
+def test_a_notification_click_opens_only_an_http_link(tmp_path: Path) -> None:
+    opened: list[str] = []
+    with private_session_bus() as env, recording_notification_server(env, tmp_path) as server:
+        backend = DBusBackend(None, opened.append, env["DBUS_SESSION_BUS_ADDRESS"])
+        try:
+            for url in ("javascript:alert(1)", "-x", "https://stspg.io/fine"):
+                backend.send(make_notification("Incident", "body", Urgency.NORMAL, url))
+            calls = server.wait_for_notify(3)
+            for call in calls:
+                server.invoke_action(call["id"], "default")
+            deadline = time.monotonic() + 10
+            while not opened and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # the two bad clicks were delivered before the good one
+        finally:
+            backend.close()
+    assert opened == ["https://stspg.io/fine"]

@@ -30,6 +30,7 @@ from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot
+from tray_app.core.text import safe_url
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.store import StateStore, write_json_atomic
 from tray_app.sinks.alert_state import AlertPrefs
@@ -287,6 +288,9 @@ def open_path(path: Path) -> None:
 
 
 def open_url(url: str) -> None:
+    if safe_url(url) is None:  # a link from the page: never javascript:, file: or "-option"
+        log.warning("not opening %r: not an http(s) link", url[:100])
+        return
     threading.Thread(target=webbrowser.open, args=(url,), name="open-url", daemon=True).start()
 
 

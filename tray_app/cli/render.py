@@ -24,6 +24,7 @@ from tray_app.core.events import (
     WentOffline,
 )
 from tray_app.core.models import Health, MonitorSnapshot
+from tray_app.core.text import clean
 from tray_app.core.timefmt import format_duration
 
 # Exit codes of `check` (documented in the README; scripts rely on them).
@@ -53,7 +54,7 @@ def headline(snapshot: MonitorSnapshot) -> str:
         return "Status page unreachable (Claude's own services answer from here)"
     if overall is Health.UNKNOWN:
         return "Claude: status unknown"
-    return f"Claude: {snapshot.description or overall.label}"
+    return clean(f"Claude: {snapshot.description or overall.label}")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -154,13 +155,13 @@ def format_table(snapshot: MonitorSnapshot, now: datetime) -> str:
             code = f" HTTP {p.status_code}" if p.status_code else ""
             detail = f" — {p.detail}" if p.detail else ""
             lines.append(f"  {p.target:<10} {p.outcome.value:<11} {latency:>8}{code}{detail}")
-    return "\n".join(lines)
+    return clean("\n".join(lines), newlines=True)
 
 
 def format_event(event: Event) -> str:
     """One line per transition, for `watch`."""
     stamp = event.at.astimezone().strftime("%H:%M:%S")
-    return f"{stamp} {describe_event(event)}"
+    return clean(f"{stamp} {describe_event(event)}")
 
 
 def describe_event(event: Event) -> str:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tray_app.core.models import Health
+from tray_app.core.text import clean
 from tray_app.core.timefmt import format_duration
 
 SYMBOLS = {
@@ -48,7 +49,7 @@ def format_statusline(summary: dict[str, Any] | None, now: datetime) -> str:
             age = None
         if age is not None and age > timedelta(minutes=10):
             text += f" (stale: {format_duration(age)} old)"
-    return text
+    return clean(text)
 
 
 __all__ = ["SYMBOLS", "format_statusline"]

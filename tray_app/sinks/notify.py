@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import NotifyError
+from tray_app.core.text import safe_url
 from tray_app.sinks.notification import Notification, Urgency
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class DBusBackend:
 
     def _on_action(self, notification_id: int, action: str) -> None:
         with self._urls_lock:
-            url = self._urls.get(notification_id)
+            url = safe_url(self._urls.get(notification_id))  # never javascript:, file:, "-x"
         if url is None or action != DEFAULT_ACTION or self.open_url is None:
             return
         log.info("notification clicked: opening %s", url)

@@ -12,6 +12,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from tray_app.core.text import clean, spreadsheet_safe
 from tray_app.sinks.history.queries import HistoryReport, Outage
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
@@ -87,20 +88,27 @@ def report_to_csv(report: HistoryReport) -> str:
     writer.writeheader()
     for c in report.components:
         writer.writerow(
-            {
-                "record": "uptime",
-                "component_id": c.component_id,
-                "name": c.name,
-                "uptime_24h": "" if c.uptime_24h is None else f"{c.uptime_24h:.6f}",
-                "uptime_7d": "" if c.uptime_7d is None else f"{c.uptime_7d:.6f}",
-                "uptime_30d": "" if c.uptime_30d is None else f"{c.uptime_30d:.6f}",
-            }
+            _cells(
+                {
+                    "record": "uptime",
+                    "component_id": c.component_id,
+                    "name": c.name,
+                    "uptime_24h": "" if c.uptime_24h is None else f"{c.uptime_24h:.6f}",
+                    "uptime_7d": "" if c.uptime_7d is None else f"{c.uptime_7d:.6f}",
+                    "uptime_30d": "" if c.uptime_30d is None else f"{c.uptime_30d:.6f}",
+                }
+            )
         )
     for o in report.outages:
         row = {k: ("" if v is None else v) for k, v in _outage_dict(o).items()}
         row["probe_only"] = "true" if o.probe_only else "false"
-        writer.writerow({"record": "outage", **row})
+        writer.writerow(_cells({"record": "outage", **row}))
     return out.getvalue()
+
+
+def _cells(row: dict[str, Any]) -> dict[str, Any]:
+    """Untrusted text as plain cells: no controls, never a formula (OWASP CSV injection)."""
+    return {k: spreadsheet_safe(clean(v)) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _percent(value: float | None) -> str:
@@ -126,11 +134,11 @@ def report_to_text(report: HistoryReport) -> str:
     if not report.components:
         lines.append("  no observations recorded yet")
     else:
-        width = max(len("Component"), *(len(c.name) for c in report.components))
+        width = max(len("Component"), *(len(clean(c.name)) for c in report.components))
         lines.append(f"  {'Component':<{width}}  {'24h':>8}  {'7d':>8}  {'30d':>8}")
         for c in report.components:
             lines.append(
-                f"  {c.name:<{width}}  {_percent(c.uptime_24h):>8}  "
+                f"  {clean(c.name):<{width}}  {_percent(c.uptime_24h):>8}  "
                 f"{_percent(c.uptime_7d):>8}  {_percent(c.uptime_30d):>8}"
             )
     lines.append("")
@@ -140,7 +148,7 @@ def report_to_text(report: HistoryReport) -> str:
     for o in report.outages:
         note = "  (seen by our probes only)" if o.probe_only else ""
         lines.append(
-            f"  {o.start:%Y-%m-%d %H:%M}  {_duration(o.duration):>12}  {o.name}: "
+            f"  {o.start:%Y-%m-%d %H:%M}  {_duration(o.duration):>12}  {clean(o.name)}: "
             f"{o.worst.label}{note}"
         )
-    return "\n".join(lines) + "\n"
+    return clean("\n".join(lines), newlines=True) + "\n"
