@@ -101,11 +101,13 @@ def generate_history(
 
 
 def _offline_spans(rng: random.Random, start: float, end: float) -> list[tuple[float, float]]:
-    """Nights the machine was off: about one day in three, 6 to 10 hours."""
+    """Nights the machine was off (about one in three, 6 to 10 hours) and a few whole days."""
     spans = []
     day = start - start % 86400.0
     while day < end:
-        if rng.random() < 0.33:
+        if rng.random() < 0.04:
+            spans.append((day, day + 86400.0))
+        elif rng.random() < 0.33:
             off = day + rng.uniform(20, 23) * 3600.0
             spans.append((off, off + rng.uniform(6, 10) * 3600.0))
         day += 86400.0

@@ -222,11 +222,11 @@ def render_html(data: ReportData) -> str:
         " Uptime is the share of the time we were watching; coverage is how much of the time"
         " that was. The official figure is the status page's own word, as we read it.</p>"
         f"<h2>Services</h2>{_legend()}{services}"
+        f"<h2>Probe latency per hour</h2>{_latency(data)}"
         f"<h2>Outages we saw</h2>"
         '<p class="note">Probe lead: how much earlier our own probes said “down from here”'
         " than the status page did (where we saw both).</p>"
         f"{_outages(data.outages, data)}"
         f"<h2>Incidents on the status page</h2>{_incidents(data.incidents, data)}"
-        f"<h2>Probe latency per hour</h2>{_latency(data)}"
         "</main></body></html>\n"
     )
