@@ -27,7 +27,7 @@ from tray_app.platform.paths import AppPaths
 from tray_app.report.build import build_report_data
 from tray_app.report.command import show_in_background
 from tray_app.report.days import DayGrid, service_days
-from tray_app.report.html import render_html, safe_url
+from tray_app.report.html import render_html
 from tray_app.report.incidents import outage_rows
 from tray_app.sinks.history.queries import latency_hours, transitions
 from tray_app.sinks.history.store import History, Transition
@@ -301,7 +301,7 @@ def test_a_file_from_the_previous_version_is_reported_read_only_and_migrated_kee
 # ---- the page: escaped, self-contained ----
 
 
-HOSTILE = '<script>alert(1)</script><img src="https://evil.example/x.png">'
+HOSTILE = '<script>alert(1)</script><img src="https://evil.example/x.png">\u202egnp.exe'
 
 
 def hostile_report(tmp_path: Path) -> str:
@@ -336,6 +336,7 @@ def test_page_text_is_escaped_and_only_http_links_survive(tmp_path: Path) -> Non
     assert 'href="https://stspg.io/inc1"' in page
     assert 'href="https://x.example/&quot;onclick="' in page  # the quote cannot end the href
     assert "&quot;&gt;&lt;b&gt;x" in page
+    assert "\u202e" not in page and "gnp.exe" in page  # no bidi override reverses the text
 
 
 def test_page_needs_nothing_from_the_network(tmp_path: Path) -> None:
@@ -353,26 +354,6 @@ def test_page_needs_nothing_from_the_network(tmp_path: Path) -> None:
     external = re.findall(r'(?:href|src)="([^"]*)"', page)
     assert all(u.startswith("https://") for u in external)  # only the incidents' own links
     assert page.count('<svg class="days"') == 2  # two services; no probes, so no chart
-
-
-@pytest.mark.parametrize(
-    ("url", "kept"),
-    [
-        ("https://stspg.io/abc", True),
-        ("http://status.claude.com/incidents/x", True),
-        ("javascript:alert(1)", False),
-        ("JAVASCRIPT:alert(1)", False),
-        ("data:text/html,<b>", False),
-        ("file:///etc/passwd", False),
-        ("https://", False),
-        ("https://a.example/\nb", False),
-        (" https://a.example/", False),
-        ("", False),
-        (None, False),
-    ],
-)
-def test_safe_url_keeps_only_plain_http_links(url: str | None, kept: bool) -> None:
-    assert (safe_url(url) is not None) is kept
 
 
 # ---- the real command ----

@@ -1,20 +1,20 @@
 """The report as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched.
 
 Everything that came from the status page (names, impacts, links) is untrusted: all text is
-HTML-escaped, and a link is kept only when it is a plain http(s) URL. The page's own
+cleaned of control and bidi characters and HTML-escaped, and a link is kept only when
+``safe_url`` passes it (plain http(s)). The page's own
 Content-Security-Policy forbids scripts and any fetch, so a mail client or browser opening
 the file offline shows exactly what is in it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
-from urllib.parse import urlsplit
 
 from tray_app.core.models import Health
+from tray_app.core.text import clean, safe_url
 from tray_app.core.timefmt import format_duration
 from tray_app.report.build import ReportData
 from tray_app.report.days import ServiceDays
@@ -25,7 +25,6 @@ _CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "base-uri 'none'; form-action 'none'"
 )
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 _CSS = """
 :root { color-scheme: light; }
@@ -60,21 +59,9 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 _IMPACT = {"none": "none", "minor": "minor", "major": "major", "critical": "critical"}
 
 
-def safe_url(value: str | None) -> str | None:
-    """``value`` if it is a plain http(s) URL with a host, else None (never a javascript: link)."""
-    if not value or _CONTROL.search(value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return value
-
-
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    """Text for the page: no control or bidi characters (``clean``), then HTML-escaped."""
+    return escape(clean(str(text)), quote=True)
 
 
 def _when(at: datetime | None, data: ReportData) -> str:

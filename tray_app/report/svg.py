@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from html import escape
 
 from tray_app.core.models import Health
+from tray_app.core.text import clean
 from tray_app.report.days import DayBar, ServiceDays
 from tray_app.report.latency import TargetLatency
 from tray_app.sinks.history.latency_store import HOUR
@@ -64,7 +65,7 @@ def day_bars(service: ServiceDays) -> str:
     parts = [
         f'<svg class="days" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
         f' width="100%" preserveAspectRatio="none" role="img"'
-        f' aria-label="{escape(service.name)}: one bar per day">'
+        f' aria-label="{escape(clean(service.name))}: one bar per day">'
     ]
     for i, bar in enumerate(service.days):
         x = i * step
@@ -151,7 +152,7 @@ def latency_chart(targets: Sequence[TargetLatency], start: float, end: float, tz
         )
     for i, target in enumerate(targets):
         colour = TARGET_COLOURS[i % len(TARGET_COLOURS)]
-        name = escape(target.target)
+        name = escape(clean(target.target))
         medians = [(h.hour, x_of(h.hour), y_of(h.median_ms)) for h in target.hours]
         p95s = [(h.hour, x_of(h.hour), y_of(h.p95_ms)) for h in target.hours]
         parts.append(
