@@ -56,12 +56,13 @@ from tests.statusserver import (
     redirect,
     summary_doc,
 )
-from tray_app.config.schema import API_COMPONENT, CLAUDE_CODE_COMPONENT
+from tray_app.config.schema import API_COMPONENT, CLAUDE_CODE_COMPONENT, HookSettings
 from tray_app.core.events import Event, ServiceDown, ServiceRecovered
 from tray_app.core.models import Health
 from tray_app.platform.paths import AppPaths
 from tray_app.sinks.history.formats import report_to_csv, report_to_text
 from tray_app.sinks.history.queries import ComponentUptime, HistoryReport, Outage
+from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.notification import Urgency, make_notification
 from tray_app.sinks.notify import DBusBackend
 from tray_app.sources.build import build_sources
@@ -731,3 +732,32 @@ def test_a_notification_click_opens_only_an_http_link(tmp_path: Path) -> None:
         finally:
             backend.close()
     assert opened == ["https://stspg.io/fine"]
+
+
+def test_duplicate_incident_ids_run_the_hook_once_however_often_polled(
+    healthy_probes: StatusServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran = tmp_path / "ran.txt"
+    hook = tmp_path / "hook.py"
+    hook.write_text(
+        f"import os\nopen({str(ran)!r}, 'a').write(os.environ['CST_EVENT_KEY'] + '\\n')\n",
+        encoding="utf-8",
+    )
+    first = incident_doc("twin", name="First copy", update_id="u1", body="one")
+    second = incident_doc("twin", name="Second copy", update_id="u2", body="two")
+    body = json.dumps(summary_doc("major", incidents=[first, second])).encode()
+    healthy_probes.set(SUMMARY_PATH, Route(body=body, headers=JSON_HEADERS))  # no ETag: re-read
+    runner = HookRunner([HookSettings(command=(sys.executable, str(hook)), timeout=30)])
+    try:
+        settings = make_settings(healthy_probes.url)
+        with Pipeline(settings, extra_sinks=[lambda _s, events: runner.run(events)]) as pipe:
+            pipe.run_for(300)
+        assert runner.wait_idle(60)
+    finally:
+        runner.close()
+    assert len(healthy_probes.requests_for(SUMMARY_PATH)) == 6
+    assert ran.read_text().splitlines() == ["incident:twin:opened"]
+    assert [e.kind for e in pipe.events if e.kind.startswith("incident")] == ["incident_opened"]
+    assert [line for line in monitor_lines(caplog) if "twice" in line] == [
+        "status page sent incident 'twin' twice; using the last one"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apprig import run_cli, write_loopback_config
 from tray_app.config.schema import API_COMPONENT, HookSettings
 from tray_app.core.events import IncidentOpened, ServiceDown, ServiceRecovered, event_to_dict
 from tray_app.core.models import Health, Incident
@@ -187,7 +189,9 @@ def test_queue_is_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> N
     runner = HookRunner([HookSettings(command=(sys.executable, str(blocker)), timeout=2.0)],
                         max_queued=2)  # fmt: skip
     try:
-        queued = runner.run([DOWN] * 10)
+        queued = runner.run(
+            [dataclasses.replace(DOWN, at=NOW + timedelta(seconds=n)) for n in range(10)]
+        )
         assert 2 <= queued <= 3  # the worker may already have taken the first job
         assert any("hook queue full" in r.getMessage() for r in caplog.records)
         assert runner.wait_idle(IDLE_DEADLINE)
@@ -222,3 +226,77 @@ def test_hook_env(event: ServiceDown, expected: dict[str, str]) -> None:
     assert "ANTHROPIC_API_KEY" not in env and "ANTHROPIC_AUTH_TOKEN" not in env
     for key, value in expected.items():
         assert env[key] == value
+
+
+# ---- hostile input (issue 11): credentials, repeats, relative paths ----
+
+
+def test_no_anthropic_or_claude_credential_reaches_a_hook(tmp_path: Path) -> None:
+    dump = tmp_path / "env.json"
+    script = tmp_path / "dump.py"
+    script.write_text(
+        f"import json, os\nopen({str(dump)!r}, 'w').write(json.dumps(dict(os.environ)))\n",
+        encoding="utf-8",
+    )
+    secrets = {
+        "ANTHROPIC_API_KEY": "sk-ant-api03-fake",
+        "ANTHROPIC_AUTH_TOKEN": "fake-token",
+        "ANTHROPIC_BEDROCK_BASE_URL": "https://bedrock.example",
+        "ANTHROPIC_CUSTOM_HEADERS": "X-Api-Key: fake",
+        "anthropic_api_key": "sk-ant-lower-case",
+        "CLAUDE_CODE_OAUTH_TOKEN": "sk-ant-oat01-fake",
+        "CLAUDE_SESSION_KEY": "fake-session",
+        "CLAUDE_API_SECRET": "fake-secret",
+        "CLAUDE_CODE_REFRESH_TOKEN": "fake-refresh",
+    }
+    kept = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": "/x"}
+    runner = HookRunner(
+        [HookSettings(command=(sys.executable, str(script)), timeout=30)],
+        base_env={**kept, **secrets},
+    )
+    try:
+        runner.run([DOWN])
+        assert runner.wait_idle(IDLE_DEADLINE)
+    finally:
+        runner.close()
+    env = json.loads(dump.read_text())
+    assert not set(secrets) & set(env), sorted(set(secrets) & set(env))
+    assert not [v for v in env.values() if "fake" in v or "sk-ant" in v]
+    for name, value in kept.items():
+        assert env[name] == value
+    assert env["CST_EVENT_KEY"] == DOWN.key
+
+
+def test_the_same_event_runs_the_hooks_once(tmp_path: Path) -> None:
+    """A page repeating itself (or a source sending one event again) never reruns a hook."""
+    script, out = recorder(tmp_path)
+    runner = HookRunner([HookSettings(command=(sys.executable, str(script)), timeout=30)])
+    try:
+        assert runner.run([INCIDENT]) == 1
+        assert runner.run([INCIDENT]) == 0
+        assert runner.run([INCIDENT, DOWN, DOWN]) == 1
+        assert runner.wait_idle(IDLE_DEADLINE)
+    finally:
+        runner.close()
+    kinds = sorted(json.loads(str(r["stdin"]))["kind"] for r in records(out))
+    assert kinds == ["incident_opened", "service_down"]
+
+
+@pytest.mark.parametrize("program", ["./notify.sh", "bin/notify", "~/bin/notify.sh"])
+def test_config_validate_refuses_a_relative_hook_path(program: str) -> None:
+    write_loopback_config(
+        "http://127.0.0.1:9", extra=f'\n[[hooks]]\ncommand = ["{program}", "x"]\n'
+    )
+    result = run_cli("config", "validate")
+    assert result.returncode != 0
+    assert "hooks[0].command[0]" in result.stderr
+    assert "absolute path or a program name on PATH" in result.stderr
+
+
+@pytest.mark.parametrize("program", ["notify-send", "/usr/bin/notify-send"])
+def test_config_validate_takes_a_program_name_or_an_absolute_path(program: str) -> None:
+    write_loopback_config(
+        "http://127.0.0.1:9", extra=f'\n[[hooks]]\ncommand = ["{program}", "x"]\n'
+    )
+    result = run_cli("config", "validate")
+    assert result.returncode == 0, result.stderr

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -180,7 +181,20 @@ def argv(key: str, value: Any) -> tuple[str, ...]:
             raise bad(f"{key}[{i}]", "must be a string", part)
     if not value[0].strip():
         raise bad(f"{key}[0]", "must name a program", value[0])
+    if _relative_path(value[0]):
+        why = "must be an absolute path or a program name on PATH (the app's folder varies)"
+        raise bad(f"{key}[0]", why, value[0])
     return tuple(value)
+
+
+def _relative_path(program: str) -> bool:
+    """``./x.sh``, ``bin/x``, ``~/x`` (no shell expands ``~``): a path, but not an absolute one."""
+    has_folder = "/" in program or "\\" in program or program.startswith("~")
+    return (
+        has_folder
+        and not PurePosixPath(program).is_absolute()
+        and not PureWindowsPath(program).is_absolute()
+    )
 
 
 def unknown(key: str, name: str, known: tuple[str, ...] | list[str]) -> ConfigError:

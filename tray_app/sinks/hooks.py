@@ -1,7 +1,10 @@
 """User hooks: run a command on events, off the monitor's thread, never through a shell.
 
 Each matching hook gets the event as JSON on stdin and the gist of it in ``CST_*`` environment
-variables. A hook that fails, is missing or runs past its timeout is logged, never raised.
+variables, and none of the user's Anthropic credentials (every ``ANTHROPIC_*`` variable,
+``CLAUDE_CODE_OAUTH_TOKEN`` and any ``CLAUDE_*`` token, key or secret). Each event runs the
+hooks once, however often a source repeats it (keyed like history and notifications). A hook
+that fails, is missing or runs past its timeout is logged, never raised.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import json
 import logging
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 from tray_app.config.schema import HookSettings
@@ -37,13 +42,27 @@ from tray_app.core.models import Health
 log = logging.getLogger(__name__)
 
 MAX_QUEUED = 100
-SECRET_ENV_VARS = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
+MAX_REMEMBERED = 1000  # event keys that already ran the hooks
+SECRET_ENV_VARS = frozenset(
+    {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"}
+)
+_CREDENTIAL = re.compile(
+    r"^ANTHROPIC_|^CLAUDE_.*(TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION)",
+    re.IGNORECASE,
+)
+
+
+def is_credential(name: str) -> bool:
+    """An environment variable that may hold an Anthropic or Claude credential."""
+    return name.upper() in SECRET_ENV_VARS or _CREDENTIAL.search(name) is not None
+
+
 _POSIX = sys.platform != "win32"
 
 
 def hook_env(event: Event, base: Mapping[str, str]) -> dict[str, str]:
     """``base`` without secrets, plus CST_* variables describing ``event``."""
-    env = {k: v for k, v in base.items() if k not in SECRET_ENV_VARS}
+    env = {k: v for k, v in base.items() if not is_credential(k)}
     values: dict[str, str] = {
         "CST_EVENT_KIND": event.kind,
         "CST_EVENT_KEY": event.key,
@@ -105,11 +124,15 @@ class HookRunner:
         self._queue: queue.Queue[tuple[HookSettings, Event] | None] = queue.Queue(max_queued)
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._ran: OrderedDict[str, None] = OrderedDict()  # event keys, oldest first
 
     def run(self, events: Sequence[Event]) -> int:
         """Queue every matching (hook, event); returns how many were queued. Never raises."""
         queued = 0
         for event in events:
+            if not self._first_time(event.key):
+                log.debug("hooks already ran for %s", event.key)
+                continue
             for hook in self.hooks:
                 if hook.events and event.kind not in hook.events:
                     continue
@@ -127,6 +150,15 @@ class HookRunner:
                     log.warning("cannot run hooks: %s", exc)
                     return queued
         return queued
+
+    def _first_time(self, key: str) -> bool:
+        with self._lock:
+            if key in self._ran:
+                return False
+            self._ran[key] = None
+            while len(self._ran) > MAX_REMEMBERED:
+                self._ran.popitem(last=False)
+            return True
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until every queued hook has finished (for tests and shutdown)."""
@@ -206,4 +238,4 @@ class HookRunner:
             proc.communicate(timeout=5.0)
 
 
-__all__ = ["SECRET_ENV_VARS", "HookRunner", "hook_env"]
+__all__ = ["SECRET_ENV_VARS", "HookRunner", "hook_env", "is_credential"]
