@@ -99,6 +99,7 @@ def xwininfo_tree(display: str) -> str:
         env=x_env(display),
         capture_output=True,
         text=True,
+        errors="replace",  # window names may be Latin-1 (X's STRING type), not UTF-8
         timeout=10,
         check=True,
     ).stdout

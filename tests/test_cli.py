@@ -17,6 +17,7 @@ from tests.statusserver import (
     API_401,
     API_529_OVERLOADED,
     CAPTIVE_PORTAL_200,
+    CLAUDE_COMPONENTS,
     CLOUDFLARE_403,
     Route,
     StatusServer,
@@ -98,7 +99,7 @@ def test_offline_answers_within_the_timeout_and_exits_3() -> None:
     result = run_cli("check", "--timeout", "5")
     assert time.monotonic() - started < 20  # generous: interpreter start-up included
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "Offline" in result.stdout
+    assert result.stdout.startswith("Claude: offline, your network is down")
 
 
 def test_status_page_answering_html_is_unreachable_not_an_outage(healthy: StatusServer) -> None:
@@ -179,7 +180,7 @@ def test_with_no_network_at_all_check_says_offline_within_its_timeout() -> None:
     )
     elapsed = time.monotonic() - started
     assert result.returncode == 3, result.stdout + result.stderr
-    assert result.stdout.startswith("Offline: your network is down")
+    assert result.stdout.startswith("Claude: offline, your network is down")
     assert elapsed < 10 + 5  # the 10 s check timeout, plus interpreter start-up on a busy machine
 
 
@@ -210,3 +211,140 @@ def test_check_keeps_its_timeout_when_nothing_answers(status_server: StatusServe
     # both front doors connect but never answer: down from here, said as such
     assert result.returncode == 1, result.stdout + result.stderr
     assert all(c["probe_only"] for c in doc["components"] if c["health"] != "unknown")
+
+
+# ---- one truth: the headline, the exit code, "last known" ----
+
+
+def write_split_config(page_url: str, probe_server: str) -> None:
+    """The status page at ``page_url``, both probes on ``probe_server``."""
+    path = config_dir() / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"""
+[status_page]
+url = "{page_url}"
+interval = 1
+timeout = 3
+
+[probes]
+interval = 1
+timeout = 3
+api_url = "{probe_server}/v1/models"
+claude_ai_url = "{probe_server}/"
+""",
+        encoding="utf-8",
+    )
+
+
+def test_check_with_the_page_refusing_and_probes_answering_is_not_operational(
+    status_server: StatusServer,
+) -> None:
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    write_split_config(closed_port_url(), status_server.url)
+    result = run_cli("check")
+    assert result.returncode == 3, result.stdout + result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first == "Claude: the status page cannot be read; status unknown"
+    assert "all systems operational" not in result.stdout
+    doc = json.loads(run_cli("check", "--json").stdout)
+    assert (doc["overall"], doc["exit_code"], doc["headline"]) == (
+        "status_page_unreachable",
+        3,
+        first,
+    )
+
+
+def test_check_lines_have_no_nested_parentheses(healthy: StatusServer) -> None:
+    healthy.set("/v1/models", API_529_OVERLOADED)
+    result = run_cli("check")
+    assert result.stdout.startswith("Claude: partial outage — Claude API (from here)\n")
+    api_line = next(line for line in result.stdout.splitlines() if "Claude API (api" in line)
+    assert "partial outage — down from here (not on the status page yet)" in api_line
+    for line in result.stdout.splitlines():
+        depth = 0
+        for char in line:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            assert depth <= 1, line
+
+
+def statusline() -> str:
+    return run_cli("statusline").stdout.strip()
+
+
+def wait_for_statusline(part: str, timeout: float = 40) -> str:
+    deadline = time.monotonic() + timeout
+    line = ""
+    while time.monotonic() < deadline:
+        line = statusline()
+        if part in line:
+            return line
+        time.sleep(0.5)
+    raise AssertionError(f"{part!r} never in the statusline; last: {line!r}")
+
+
+@pytest.mark.parametrize(
+    ("components", "before", "after"),
+    [
+        (
+            {API_COMPONENT: "major_outage"},
+            "Claude: ✗ major outage — Claude API",
+            "Claude: ✗ major outage — Claude API · last known at ",
+        ),
+        (
+            {API_COMPONENT: "under_maintenance"},
+            "Claude: 🔧 under maintenance — Claude API",
+            "Claude: ? the status page cannot be read; last known at ",
+        ),
+    ],
+    ids=["mid-outage", "after-maintenance"],
+)
+def test_page_turning_unreadable_every_surface_says_last_known(
+    healthy: StatusServer, components: dict[str, str], before: str, after: str
+) -> None:
+    healthy.set_summary(summary_doc("major", components))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tray_app", "watch", "--no-notify"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert wait_for_statusline(before).startswith(before)
+        healthy.set("/api/v2/summary.json", Route(status=503, body=b"busy"))
+        line = wait_for_statusline("last known")
+        assert line.startswith(after), line
+        assert line.endswith("the status page cannot be read") or "under maintenance" in line
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "last known" in out, out + err  # `watch` prints the headline when it changes
+
+
+def test_statusline_names_every_service_of_a_major_outage(healthy: StatusServer) -> None:
+    everything = {cid: "major_outage" for cid in CLAUDE_COMPONENTS}
+    healthy.set_summary(summary_doc("critical", everything))
+    check = run_cli("check")
+    assert check.returncode == 2
+    line = statusline()  # the state `check` left behind
+    assert line.startswith("Claude: ✗ major outage — ")
+    for name in ("claude.ai", "Claude Console", "Claude API", "Claude Code", "Claude Cowork"):
+        assert name in line, line
+
+
+def test_check_leaves_the_statusline_but_not_the_apps_dedupe_state(healthy: StatusServer) -> None:
+    from tray_app.core.models import Health, MonitorSnapshot
+    from tray_app.platform.paths import AppPaths
+    from tray_app.platform.store import StateStore
+
+    assert "no data yet" in statusline()
+    store = StateStore(AppPaths.default().state_file)
+    engine = {"version": 1, "components": [], "marker": "the app's own"}
+    store.save(engine, MonitorSnapshot(Health.UNKNOWN, ""))
+    healthy.set_summary(summary_doc("major", {API_COMPONENT: "partial_outage"}))
+    assert run_cli("check").returncode == 1
+    assert statusline() == "Claude: !! partial outage — Claude API"
+    assert store.load_engine() == (engine, None)  # kept exactly

@@ -473,7 +473,7 @@ def test_unknown_component_status_is_unknown_and_logged_once(
         snap = pipe.snapshot
     code = next(c for c in snap.components if c.id == CLAUDE_CODE_COMPONENT)
     assert code.health is Health.UNKNOWN
-    assert snap.overall is Health.OPERATIONAL
+    assert snap.overall is Health.UNKNOWN  # a watched service unknown: never "operational"
     assert len(status_server.requests_for(SUMMARY_PATH)) == 5
     warnings = [line for line in monitor_lines(caplog) if odd in line]
     assert warnings == [

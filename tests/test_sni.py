@@ -211,11 +211,11 @@ def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path:
                 )
             assert advertised_icon_colour(address, sender, path) == COLOURS[Health.MAJOR_OUTAGE]
             assert str(item_property(address, sender, path, "Title")).startswith(
-                "Claude API: major outage"
+                "Claude: major outage — Claude API"
             )
             menu = item_property(address, sender, path, "Menu")
             labels = menu_labels(address, sender, menu)
-            assert any(label.startswith("Claude API: major outage") for label in labels), labels
+            assert "✗ Claude API: major outage" in labels, labels
             assert "Check now" in labels
             assert list(tmpdir.iterdir()) == []
             assert len(watcher.registered) == 1  # menu changes did not re-register the item

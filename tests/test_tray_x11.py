@@ -263,7 +263,7 @@ def test_icon_docks_in_trayer_and_turns_red_on_major_outage(backend: str, tmp_pa
         driver.send("show major_outage")
         wait_for(
             lambda: any(
-                n.startswith("Claude API: major outage — Elevated errors on Opus")
+                n.startswith("Claude: major outage — Claude API · Elevated errors on Opus")
                 for n in docked_icons(display)
             ),
             "docked, major outage title",
@@ -509,7 +509,7 @@ def test_real_app_docks_green_then_red_and_a_second_launch_rings_it(
             wait_for(
                 # the component's name in the page: "Claude API (api.anthropic.com)"
                 lambda: any(
-                    n.startswith("Claude API") and "major outage — Elevated errors on Opus" in n
+                    n.startswith("Claude: major outage — Claude API · Elevated errors on Opus")
                     for n in docked_icons(display)
                 ),
                 "outage title",

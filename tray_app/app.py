@@ -311,12 +311,13 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
     runtime = Runtime(loaded, paths, notify=notify and owner, record=owner, printer=_print_flush)
     stop = threading.Event()
     _on_signals(stop.set)
-    first: list[MonitorSnapshot] = []
+    said: list[str] = []
 
     def on_snapshot(snapshot: MonitorSnapshot) -> None:
-        if not first:
-            first.append(snapshot)
-            _print_flush(f"{datetime.now():%H:%M:%S} {headline(snapshot)}")
+        line = headline(snapshot)
+        if not said or said[-1] != line:  # the headline every surface shows, when it changes
+            said.append(line)
+            _print_flush(f"{datetime.now():%H:%M:%S} {line}")
 
     if reason:
         print(f"{APP_NAME}: {reason}; running headless (notifications only)", file=sys.stderr)

@@ -20,6 +20,7 @@ from tray_app.platform.paths import AppPaths
 
 if TYPE_CHECKING:
     from tray_app.config.load import LoadedConfig
+    from tray_app.core.models import MonitorSnapshot
 
 STATUS_URL_ENV = "CLAUDE_STATUS_TRAY_STATUS_URL"
 
@@ -141,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if command == "check":
-            return cmd_check(loaded, json_out=args.json, timeout=args.timeout)
+            return cmd_check(paths, loaded, json_out=args.json, timeout=args.timeout)
         if command == "wait-until-up":
             return cmd_wait_until_up(loaded, timeout=args.timeout)
         if command == "history":
@@ -235,24 +236,48 @@ def cmd_config(paths: AppPaths, action: str) -> int:
     return 0
 
 
-def cmd_check(loaded: LoadedConfig, *, json_out: bool, timeout: float) -> int:
+def _leave_summary(paths: AppPaths, snapshot: MonitorSnapshot) -> None:
+    """Save what `check` saw for ``statusline``, unless a running app keeps it current itself
+    (then its state file is its own: it saves after every check)."""
+    from tray_app.platform.instance import endpoint_file
+    from tray_app.platform.store import save_summary
+
+    if endpoint_file(paths).exists():
+        return
+    try:
+        save_summary(paths.state_file, snapshot)
+    except OSError as exc:
+        print(f"{APP_NAME}: state not saved for statusline: {exc.strerror or exc}", file=sys.stderr)
+
+
+def cmd_check(paths: AppPaths, loaded: LoadedConfig, *, json_out: bool, timeout: float) -> int:
     from tray_app.cli.oneshot import check_once
     from tray_app.cli.render import exit_code, format_table, snapshot_to_dict
 
     snapshot = check_once(loaded.settings, timeout=timeout)
+    _leave_summary(paths, snapshot)
     if json_out:
         print(json.dumps(snapshot_to_dict(snapshot), indent=2))
     else:
         print(format_table(snapshot, datetime.now(timezone.utc)))
-    return exit_code(snapshot.overall)
+    return exit_code(snapshot)
 
 
 def cmd_wait_until_up(loaded: LoadedConfig, *, timeout: float | None) -> int:
     from tray_app.cli.oneshot import wait_until_up
     from tray_app.cli.render import EXIT_OK, EXIT_UNKNOWN, headline
+    from tray_app.core.headline import headline as decide
 
-    snapshot = wait_until_up(loaded.settings, timeout=timeout, report=lambda s: print(headline(s)))
-    return EXIT_OK if snapshot is not None else EXIT_UNKNOWN
+    up, last = wait_until_up(
+        loaded.settings, timeout=timeout, report=lambda s: print(headline(s), flush=True)
+    )
+    if up:
+        return EXIT_OK
+    print(
+        f"{APP_NAME}: wait-until-up: timed out after {timeout:g} s; still {decide(last).phrase}",
+        file=sys.stderr,
+    )
+    return EXIT_UNKNOWN
 
 
 def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -> int:

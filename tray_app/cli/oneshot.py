@@ -17,7 +17,7 @@ from tray_app.config.components import unknown_component_problems
 from tray_app.config.schema import Settings
 from tray_app.core import state as engine
 from tray_app.core.clock import SystemClock
-from tray_app.core.errors import HTTPStatusError, NetworkError, SourceError
+from tray_app.core.errors import FetchTimeout, HTTPStatusError, NetworkError, SourceError
 from tray_app.core.models import Health, MonitorSnapshot, PageFailure, PageSnapshot
 from tray_app.sources.build import Sources, build_sources
 
@@ -46,7 +46,10 @@ def _observe(sources: Sources, clock: SystemClock, timeout: float) -> list[engin
     reader.join(max(0.0, timeout - (time.monotonic() - started)))
 
     observations: list[engine.Observation] = []
-    outcome = page_result[0] if page_result else SourceError(f"no answer within {timeout:g} s")
+    no_answer = f"no answer within {timeout:g} s"
+    outcome = page_result[0] if page_result else SourceError(no_answer)
+    if isinstance(outcome, FetchTimeout):  # the client's own clock ran out a moment earlier
+        outcome = FetchTimeout(no_answer)
     if isinstance(outcome, SourceError):
         retry_after = outcome.retry_after if isinstance(outcome, HTTPStatusError) else None
         failure = PageFailure(
@@ -95,8 +98,9 @@ def wait_until_up(
     timeout: float | None,
     report: Callable[[MonitorSnapshot], None],
     sleep: Callable[[float], None] = time.sleep,
-) -> MonitorSnapshot | None:
-    """Poll until every watched service is operational; None if ``timeout`` passes first.
+) -> tuple[bool, MonitorSnapshot]:
+    """Poll until every watched service is operational: (True, that snapshot), or (False, the
+    last one) if ``timeout`` passes first.
 
     Polls every min(status page interval, probe interval) seconds, never faster.
     """
@@ -115,12 +119,12 @@ def wait_until_up(
                 report(snap)
                 last_headline = snap.overall
             if snap.overall is Health.OPERATIONAL:
-                return snap
+                return True, snap
             wait = interval
             if deadline is not None:
                 remaining = deadline - clock.monotonic()
                 if remaining <= 0:
-                    return None
+                    return False, snap
                 wait = min(wait, remaining)
             sleep(wait)
     finally:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
-from tray_app.cli.statusline import SYMBOLS
+from tray_app.core import headline as headlines
 from tray_app.core.events import (
     BackOnline,
     Event,
@@ -27,34 +27,22 @@ from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.core.text import clean
 from tray_app.core.timefmt import format_duration
 
-# Exit codes of `check` (documented in the README; scripts rely on them).
-EXIT_OK = 0
-EXIT_DEGRADED = 1
-EXIT_MAJOR = 2
-EXIT_UNKNOWN = 3
+EXIT_OK, EXIT_DEGRADED, EXIT_MAJOR, EXIT_UNKNOWN = (
+    headlines.EXIT_OK,
+    headlines.EXIT_DEGRADED,
+    headlines.EXIT_MAJOR,
+    headlines.EXIT_UNKNOWN,
+)
 
 
-def exit_code(overall: Health) -> int:
-    if overall is Health.OPERATIONAL:
-        return EXIT_OK
-    if overall in (Health.DEGRADED, Health.PARTIAL_OUTAGE, Health.MAINTENANCE):
-        return EXIT_DEGRADED
-    if overall is Health.MAJOR_OUTAGE:
-        return EXIT_MAJOR
-    return EXIT_UNKNOWN
+def exit_code(snapshot: MonitorSnapshot) -> int:
+    """`check`'s exit code: the headline's (documented in the README; scripts rely on it)."""
+    return headlines.headline(snapshot).exit_code
 
 
-def headline(snapshot: MonitorSnapshot) -> str:
-    overall = snapshot.overall
-    if overall is Health.OPERATIONAL:
-        return "Claude: all systems operational"
-    if overall is Health.OFFLINE:
-        return "Offline: your network is down (Claude could not be reached from here)"
-    if overall is Health.STATUS_PAGE_UNREACHABLE:
-        return "Status page unreachable (Claude's own services answer from here)"
-    if overall is Health.UNKNOWN:
-        return "Claude: status unknown"
-    return clean(f"Claude: {snapshot.description or overall.label}")
+def headline(snapshot: MonitorSnapshot, tz: tzinfo | None = None) -> str:
+    """The one line every surface shows (see tray_app.core.headline)."""
+    return clean(headlines.headline(snapshot, tz=tz).text)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -62,11 +50,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def snapshot_to_dict(snapshot: MonitorSnapshot) -> dict[str, Any]:
+    said = headlines.headline(snapshot)
     return {
         "overall": snapshot.overall.value,
-        "headline": headline(snapshot),
+        "headline": said.text,
         "description": snapshot.description,
-        "exit_code": exit_code(snapshot.overall),
+        "exit_code": said.exit_code,
+        "troubled": [c.id for c in said.troubled],
+        "last_known": said.stale,
+        "last_known_at": _iso(said.last_known_at),
         "page_url": snapshot.page_url,
         "page_error": snapshot.page_error,
         "checked_at": _iso(snapshot.last_checked),
@@ -121,18 +113,23 @@ def snapshot_to_dict(snapshot: MonitorSnapshot) -> dict[str, Any]:
     }
 
 
-def format_table(snapshot: MonitorSnapshot, now: datetime) -> str:
-    lines = [headline(snapshot)]
+def format_table(snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None = None) -> str:
+    lines = [headline(snapshot, tz)]
     if snapshot.page_error:
         lines.append(f"  status page: {snapshot.page_error}")
+    stale = headlines.last_known_note(snapshot, tz)
     if snapshot.components:
         width = max(len(c.name) for c in snapshot.components)
         lines.append("")
         for c in snapshot.components:
-            mark = SYMBOLS[c.health]
-            note = f"  ({c.note})" if c.note else ""
-            unwatched = "  [not watched]" if not c.watched else ""
-            lines.append(f"  {mark:<2} {c.name:<{width}}  {c.health.label}{note}{unwatched}")
+            mark = headlines.GLYPHS[c.health]
+            notes = [c.note] if c.note else []
+            if stale and not c.probe_only and c.health is not Health.UNKNOWN:
+                notes.append(stale)
+            if not c.watched:
+                notes.append("not watched")
+            note = "".join(f" — {n}" for n in notes)
+            lines.append(f"  {mark:<2} {c.name:<{width}}  {c.health.label}{note}")
     if snapshot.incidents:
         lines.append("")
         lines.append("Active incidents:")

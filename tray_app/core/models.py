@@ -6,7 +6,7 @@ Nothing here does I/O. Times are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 
@@ -223,6 +223,19 @@ class ComponentView:
 
 
 @dataclass(frozen=True)
+class ResolvedIncident:
+    """An incident that ended recently, for the menu's "Recently resolved"."""
+
+    incident: Incident  # as last read
+    resolved_at: datetime  # when the page said so (or when it left the page)
+
+    @property
+    def lasted(self) -> timedelta | None:
+        created = self.incident.created_at
+        return self.resolved_at - created if created is not None else None
+
+
+@dataclass(frozen=True)
 class MonitorSnapshot:
     """Everything a sink needs to draw the current state; safe to share across threads."""
 
@@ -236,6 +249,14 @@ class MonitorSnapshot:
     page_error: str | None = None
     last_checked: datetime | None = None
     next_check: datetime | None = None
+    page_read_at: datetime | None = None  # the last successful page read: what "last known" means
+    offline_since: datetime | None = None
+    recently_resolved: tuple[ResolvedIncident, ...] = ()  # newest first
+
+    @property
+    def page_unreadable(self) -> bool:
+        """The latest page attempt failed: what the page said is last known, not current."""
+        return self.page_error is not None or self.offline_since is not None
 
     @property
     def probe_only(self) -> bool:
@@ -258,5 +279,6 @@ __all__ = [
     "PageSnapshot",
     "ProbeOutcome",
     "ProbeResult",
+    "ResolvedIncident",
     "worse",
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tray_app.config.schema import KNOWN_COMPONENT_NAMES, Settings
-from tray_app.core.models import ComponentView, Health, MonitorSnapshot, worse
+from tray_app.core.headline import overall_health
+from tray_app.core.models import ComponentView, Health, MonitorSnapshot, ResolvedIncident
 from tray_app.core.state_model import (
     ComponentTrack,
     MonitorState,
@@ -14,6 +15,8 @@ from tray_app.core.state_model import (
     page_unreachable,
     probe_health,
 )
+
+RECENTLY = timedelta(hours=24)  # how far back the menu's "Recently resolved" goes
 
 
 def snapshot(
@@ -46,14 +49,19 @@ def snapshot(
         page_error=state.page_failure.message if state.page_failure else None,
         last_checked=state.last_checked,
         next_check=next_check,
+        page_read_at=page.fetched_at if page else None,
+        offline_since=state.offline_since,
+        recently_resolved=_recently_resolved(state),
     )
 
 
 def _tracks_to_show(state: MonitorState, settings: Settings) -> tuple[ComponentTrack, ...]:
-    """Before the first page read, name the components we expect (as unknown) for the menu."""
+    """The components seen, plus the ones expected but not seen (as unknown): before the first
+    page read the known ones, and always every watched id the page does not list."""
     if state.page is not None:
-        return state.components
-    expected = settings.watch.components or tuple(KNOWN_COMPONENT_NAMES)
+        expected: tuple[str, ...] = settings.watch.components
+    else:
+        expected = settings.watch.components or tuple(KNOWN_COMPONENT_NAMES)
     present = {t.id for t in state.components}
     placeholders = tuple(
         ComponentTrack(id=cid, name=KNOWN_COMPONENT_NAMES.get(cid, cid))
@@ -66,33 +74,44 @@ def _tracks_to_show(state: MonitorState, settings: Settings) -> tuple[ComponentT
 def _overall(
     state: MonitorState, views: tuple[ComponentView, ...], settings: Settings
 ) -> tuple[Health, str]:
-    if state.offline:
-        return Health.OFFLINE, "You appear to be offline: neither Claude nor its status page answer"
+    # the page's latest attempt failed and it is the page's fault, or it was never read (a
+    # network failure just before going offline or after coming back is not the page's)
+    unreadable = page_unreachable(state) or (state.page_failure is not None and state.page is None)
+    health = overall_health(views, offline=state.offline, page_unreadable=unreadable)
+    if health is Health.OFFLINE:
+        return health, "You appear to be offline: neither Claude nor its status page answer"
+    if health is Health.STATUS_PAGE_UNREACHABLE:
+        return health, "The status page cannot be read; showing the last known status"
     watched = [v for v in views if v.watched]
-    worst = Health.UNKNOWN
-    for view in watched:
-        worst = worse(worst, view.health)
+    if unreadable:  # and a watched service is in trouble
+        return health, f"{_names(watched, health)}: {health.label} (status page unreachable)"
     probe_only = [v for v in watched if v.probe_only]
-    if page_unreachable(state):
-        assert state.page_failure is not None
-        if worst.is_problem:
-            return worst, f"{_names(watched, worst)}: {worst.label} (status page unreachable)"
-        return (
-            Health.STATUS_PAGE_UNREACHABLE,
-            "The status page cannot be read; showing the last known status",
-        )
     if probe_only:
         names = ", ".join(v.name for v in probe_only)
-        return worst, f"{names}: down from here (not on the status page yet)"
-    if worst is Health.UNKNOWN:
+        return health, f"{names}: down from here (not on the status page yet)"
+    if health is Health.UNKNOWN:
         if state.page is None:
-            return worst, "Waiting for the first status check"
-        return worst, "No watched component was found on the status page"
+            return health, "Waiting for the first status check"
+        unknown = [v for v in watched if v.health is Health.UNKNOWN]
+        if not unknown:
+            return health, "No watched component was found on the status page"
+        return health, f"{', '.join(v.name for v in unknown)}: status unknown"
     if state.page is not None and not settings.watch.components:
-        return worst, state.page.description
-    if worst is Health.OPERATIONAL:
-        return worst, "All watched components are operational"
-    return worst, f"{_names(watched, worst)}: {worst.label}"
+        return health, state.page.description
+    if health is Health.OPERATIONAL:
+        return health, "All watched components are operational"
+    return health, f"{_names(watched, health)}: {health.label}"
+
+
+def _recently_resolved(state: MonitorState) -> tuple[ResolvedIncident, ...]:
+    if state.last_checked is None:
+        return ()
+    found = [
+        ResolvedIncident(t.incident, t.resolved_at)
+        for t in state.incidents
+        if t.resolved_at is not None and state.last_checked - t.resolved_at <= RECENTLY
+    ]
+    return tuple(sorted(found, key=lambda r: r.resolved_at, reverse=True))
 
 
 def _names(views: Iterable[ComponentView], health: Health) -> str:

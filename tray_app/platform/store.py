@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tray_app.core.headline import SHORT_WIDTH, headline
 from tray_app.core.models import MonitorSnapshot
 from tray_app.platform.atomic import write_atomic
 
@@ -30,6 +31,7 @@ def write_json_atomic(path: Path, data: object) -> None:
 def summary_from_snapshot(snapshot: MonitorSnapshot) -> dict[str, Any]:
     return {
         "overall": snapshot.overall.value,
+        "headline": headline(snapshot, width=SHORT_WIDTH).phrase,
         "description": snapshot.description,
         "checked_at": snapshot.last_checked.isoformat() if snapshot.last_checked else None,
         "problems": [
@@ -58,7 +60,9 @@ class StateStore:
             doc = json.loads(raw)
             if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
                 raise ValueError("unexpected format")
-            engine = doc["engine"]
+            engine = doc.get("engine")
+            if engine is None:  # only a summary, left by a `check`
+                return None, None
             if not isinstance(engine, dict):
                 raise ValueError("engine state is not an object")
         except (ValueError, KeyError) as exc:
@@ -82,6 +86,24 @@ class StateStore:
                 "engine": engine,
             },
         )
+
+
+def save_summary(path: Path, snapshot: MonitorSnapshot) -> None:
+    """Replace only the summary (a `check` does, for ``statusline``); the engine state a tray
+    app saved is kept as it was, so its dedupe is not disturbed."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = None
+    engine = doc.get("engine") if isinstance(doc, dict) else None
+    body: dict[str, Any] = {
+        "version": FORMAT_VERSION,
+        "saved_at": datetime.now().astimezone().isoformat(),
+        "summary": summary_from_snapshot(snapshot),
+    }
+    if isinstance(engine, dict) and doc is not None and doc.get("version") == FORMAT_VERSION:
+        body["engine"] = engine
+    write_json_atomic(path, body)
 
 
 def read_summary(path: Path) -> dict[str, Any] | None:
@@ -111,6 +133,7 @@ __all__ = [
     "StateStore",
     "read_page_components",
     "read_summary",
+    "save_summary",
     "summary_from_snapshot",
     "write_json_atomic",
 ]

@@ -1,7 +1,10 @@
-"""The tray menu and tooltip as plain data, rebuilt from the current state.
+"""The tray menu as plain data, rebuilt from the current state (its words: menu_text.py).
 
 Pure: no pystray, no I/O, the clock and time zone are arguments. tray.py turns the
 ``MenuItemSpec`` tree into a pystray menu and maps each ``action`` name onto TrayActions.
+
+The menu is a list of sections (``build_menu``), separated by lines; a new section or item
+goes into the section it belongs to, or becomes a section of its own.
 """
 
 from __future__ import annotations
@@ -11,12 +14,24 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from tray_app import APP_TITLE, __version__
-from tray_app.core.models import ComponentView, Health, Incident, Maintenance, MonitorSnapshot
-from tray_app.core.timefmt import format_duration
+from tray_app.core.headline import last_known_note
+from tray_app.core.models import ComponentView, Health, MonitorSnapshot
+from tray_app.sinks.menu_text import (
+    TOOLTIP_MAX,
+    checked_text,
+    component_text,
+    incident_link,
+    incident_text,
+    maintenance_text,
+    overall_text,
+    repeated_names,
+    resolved_text,
+    tooltip_text,
+    when,
+)
 
 CLAUDE_AI_URL = "https://claude.ai/"
 CONSOLE_URL = "https://console.anthropic.com/"
-TOOLTIP_MAX = 127  # Windows caps tooltips at 128 characters including the NUL
 
 ActionArg = str | bool | timedelta | Path | tuple[str, bool] | None
 
@@ -89,79 +104,23 @@ def _info(text: str) -> MenuItemSpec:
     return MenuItemSpec(text, enabled=False)
 
 
-def _local(value: datetime, tz: tzinfo | None) -> datetime:
-    return value.astimezone(tz)
-
-
-def _hhmm(value: datetime, tz: tzinfo | None) -> str:
-    return _local(value, tz).strftime("%H:%M")
-
-
-def _when(value: datetime, now: datetime, tz: tzinfo | None) -> str:
-    """14:30 today, "Tue 14:30" within a week, else "2026-12-01 14:30"."""
-    local, local_now = _local(value, tz), _local(now, tz)
-    if local.date() == local_now.date():
-        return local.strftime("%H:%M")
-    if timedelta(0) <= local - local_now < timedelta(days=6):
-        return local.strftime("%a %H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
-def overall_text(snapshot: MonitorSnapshot) -> str:
-    overall = snapshot.overall
-    if overall is Health.OPERATIONAL:
-        return "Claude: all systems operational"
-    if overall is Health.OFFLINE:
-        return "Claude: offline (your network is down)"
-    if overall is Health.STATUS_PAGE_UNREACHABLE:
-        return "Claude: status page unreachable"
-    if overall is Health.UNKNOWN:
-        return "Claude: status unknown (not checked yet)"
-    return f"Claude: {snapshot.description or overall.label}"
-
-
-def component_text(view: ComponentView) -> str:
-    text = f"{view.name}: {view.health.label}"
-    return f"{text} — {view.note}" if view.note else text
-
-
-def incident_text(incident: Incident, now: datetime) -> str:
-    age = f", {format_duration(now - incident.created_at)}" if incident.created_at else ""
-    return f"{incident.name} ({incident.status}{age})"
-
-
-def maintenance_text(m: Maintenance, now: datetime, tz: tzinfo | None) -> str:
-    if m.status in ("in_progress", "verifying"):
-        until = f" until {_when(m.scheduled_until, now, tz)}" if m.scheduled_until else ""
-        return f"Maintenance now: {m.name}{until}"
-    start = f" {_when(m.scheduled_for, now, tz)}" if m.scheduled_for else ""
-    return f"Maintenance{start}: {m.name}"
-
-
-def checked_text(snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None) -> str:
-    if snapshot.last_checked is None:
-        last = "Not checked yet"
-    else:
-        last = f"Last checked {_hhmm(snapshot.last_checked, tz)}"
-    if snapshot.next_check is None:
-        return last
-    wait = max(timedelta(0), snapshot.next_check - now)
-    return f"{last} · next in {format_duration(wait)}"
-
-
 def _watched_views(snapshot: MonitorSnapshot, prefs: MenuPrefs) -> list[ComponentView]:
     # prefs, not ComponentView.watched: a click shows at once, before the monitor catches up
     return [c for c in snapshot.components if prefs.is_watched(c.id)]
 
 
+# ---- sections, top to bottom ----
+
+
 def _status_section(
     snapshot: MonitorSnapshot, prefs: MenuPrefs, now: datetime, tz: tzinfo | None
 ) -> list[MenuItemSpec]:
-    items = [MenuItemSpec(overall_text(snapshot), OPEN_URL, snapshot.page_url, default=True)]
-    if snapshot.page_error and snapshot.overall is not Health.STATUS_PAGE_UNREACHABLE:
+    """The headline (the icon's words), and what keeps news from reaching the user."""
+    items = [MenuItemSpec(overall_text(snapshot, tz), OPEN_URL, snapshot.page_url, default=True)]
+    if snapshot.page_error and snapshot.overall is not Health.OFFLINE:
         items.append(_info(f"Status page: {snapshot.page_error}"))
     if prefs.snoozed(now) and prefs.snoozed_until is not None:
-        items.append(_info(f"Notifications snoozed until {_when(prefs.snoozed_until, now, tz)}"))
+        items.append(_info(f"Notifications snoozed until {when(prefs.snoozed_until, now, tz)}"))
     elif not prefs.notifications_enabled:
         items.append(_info("Notifications are off"))
     if prefs.last_alert:
@@ -169,25 +128,60 @@ def _status_section(
     return items
 
 
-def _details_section(
-    snapshot: MonitorSnapshot, prefs: MenuPrefs, now: datetime, tz: tzinfo | None
+def _services_section(
+    snapshot: MonitorSnapshot, prefs: MenuPrefs, tz: tzinfo | None
 ) -> list[MenuItemSpec]:
-    items = [
-        MenuItemSpec(component_text(c), OPEN_URL, snapshot.page_url)
+    """One line per watched service, led by the icon's glyph for its state."""
+    last_known = last_known_note(snapshot, tz)
+    return [
+        MenuItemSpec(component_text(c, last_known), OPEN_URL, snapshot.page_url)
         for c in _watched_views(snapshot, prefs)
     ]
+
+
+def _incidents_section(
+    snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None
+) -> list[MenuItemSpec]:
+    """Open incidents, then a "Recently resolved" submenu (last 24 h)."""
+    items: list[MenuItemSpec] = []
+    resolved = snapshot.recently_resolved
+    repeated = repeated_names([*snapshot.incidents, *(r.incident for r in resolved)])
     if snapshot.incidents:
-        items.append(SEPARATOR)
         items.append(_info("Active incidents:"))
         for incident in snapshot.incidents:
-            link = incident.shortlink or snapshot.page_url
-            items.append(MenuItemSpec(incident_text(incident, now), OPEN_URL, link))
-    if snapshot.maintenances:
-        items.append(SEPARATOR)
-        for m in snapshot.maintenances:
-            link = m.shortlink or snapshot.page_url
-            items.append(MenuItemSpec(maintenance_text(m, now, tz), OPEN_URL, link))
+            text = incident_text(incident, now, tz, repeated)
+            items.append(MenuItemSpec(text, OPEN_URL, incident_link(incident, snapshot.page_url)))
+    if resolved:
+        entries = tuple(
+            MenuItemSpec(
+                resolved_text(r, now, tz, repeated),
+                OPEN_URL,
+                incident_link(r.incident, snapshot.page_url),
+            )
+            for r in resolved
+        )
+        items.append(MenuItemSpec("Recently resolved", submenu=entries))
     return items
+
+
+def _maintenance_section(
+    snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None
+) -> list[MenuItemSpec]:
+    return [
+        MenuItemSpec(maintenance_text(m, now, tz), OPEN_URL, m.shortlink or snapshot.page_url)
+        for m in snapshot.maintenances
+    ]
+
+
+def _actions_section(snapshot: MonitorSnapshot, tz: tzinfo | None) -> list[MenuItemSpec]:
+    return [
+        _info(checked_text(snapshot, tz)),
+        MenuItemSpec("Check now", CHECK_NOW),
+        MenuItemSpec("Open status page", OPEN_URL, snapshot.page_url),
+        MenuItemSpec("Open claude.ai", OPEN_URL, CLAUDE_AI_URL),
+        MenuItemSpec("Open Console", OPEN_URL, CONSOLE_URL),
+        MenuItemSpec("Show history…", SHOW_HISTORY),
+    ]
 
 
 def _notifications_submenu(prefs: MenuPrefs, now: datetime) -> MenuItemSpec:
@@ -229,87 +223,51 @@ def _watched_submenu(snapshot: MonitorSnapshot, prefs: MenuPrefs) -> MenuItemSpe
     )
 
 
-def build_menu(
-    snapshot: MonitorSnapshot, prefs: MenuPrefs, now: datetime, *, tz: tzinfo | None = None
-) -> tuple[MenuItemSpec, ...]:
-    """The whole tray menu for ``snapshot`` at ``now`` (``tz`` None = the machine's zone)."""
-    items: list[MenuItemSpec] = _status_section(snapshot, prefs, now, tz)
-    details = _details_section(snapshot, prefs, now, tz)
-    if details:
-        items.append(SEPARATOR)
-        items.extend(details)
-    items += [
-        SEPARATOR,
-        _info(checked_text(snapshot, now, tz)),
-        MenuItemSpec("Check now", CHECK_NOW),
-        MenuItemSpec("Open status page", OPEN_URL, snapshot.page_url),
-        MenuItemSpec("Open claude.ai", OPEN_URL, CLAUDE_AI_URL),
-        MenuItemSpec("Open Console", OPEN_URL, CONSOLE_URL),
-        MenuItemSpec("Show history…", SHOW_HISTORY),
-        SEPARATOR,
+def _settings_section(
+    snapshot: MonitorSnapshot, prefs: MenuPrefs, now: datetime
+) -> list[MenuItemSpec]:
+    return [
         _notifications_submenu(prefs, now),
         _watched_submenu(snapshot, prefs),
         MenuItemSpec("Start at login", SET_AUTOSTART, not prefs.autostart, checked=prefs.autostart),
         MenuItemSpec("Open settings file", OPEN_SETTINGS),
         MenuItemSpec("Open log folder", OPEN_LOG_FOLDER),
-        SEPARATOR,
-        _info(f"About: {APP_TITLE} {__version__}"),
-        MenuItemSpec("Quit", QUIT),
     ]
+
+
+def _about_section() -> list[MenuItemSpec]:
+    return [_info(f"About: {APP_TITLE} {__version__}"), MenuItemSpec("Quit", QUIT)]
+
+
+def build_menu(
+    snapshot: MonitorSnapshot, prefs: MenuPrefs, now: datetime, *, tz: tzinfo | None = None
+) -> tuple[MenuItemSpec, ...]:
+    """The whole tray menu for ``snapshot`` at ``now`` (``tz`` None = the machine's zone).
+
+    It changes only when what it shows changes (no countdowns, no ages): tray hosts re-read
+    a changed menu, and some re-register the icon for it."""
+    sections = [
+        _status_section(snapshot, prefs, now, tz),
+        _services_section(snapshot, prefs, tz),
+        _incidents_section(snapshot, now, tz),
+        _maintenance_section(snapshot, now, tz),
+        _actions_section(snapshot, tz),
+        _settings_section(snapshot, prefs, now),
+        _about_section(),
+    ]
+    items: list[MenuItemSpec] = []
+    for section in sections:
+        if section:
+            if items:
+                items.append(SEPARATOR)
+            items.extend(section)
     return tuple(items)
-
-
-# ---- tooltip ----
-
-
-def _worst_component(snapshot: MonitorSnapshot) -> ComponentView | None:
-    problems = [c for c in snapshot.components if c.watched and c.health.rank > 0]
-    if not problems:
-        return None
-    return max(problems, key=lambda c: c.health.rank)  # max keeps the first of equals
-
-
-def _incident_for(snapshot: MonitorSnapshot, component_id: str) -> Incident | None:
-    for incident in snapshot.incidents:
-        if component_id in incident.component_ids:
-            return incident
-    return snapshot.incidents[0] if snapshot.incidents else None
-
-
-def _shorten(text: str, limit: int = TOOLTIP_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def tooltip_text(snapshot: MonitorSnapshot, now: datetime) -> str:
-    """One line for the tray tooltip, at most TOOLTIP_MAX characters.
-
-    "Claude: all systems operational", or the worst watched component with the incident
-    that explains it: "Claude API: major outage — Elevated errors on Opus (investigating, 12 min)".
-    """
-    worst = _worst_component(snapshot)
-    if worst is None:
-        text = overall_text(snapshot)
-        if snapshot.incidents:
-            text += f" — {incident_text(snapshot.incidents[0], now)}"
-        return _shorten(text)
-    others = sum(1 for c in snapshot.components if c.watched and c.health.rank > 0) - 1
-    text = f"{worst.name}: {worst.health.label}"
-    if others:
-        text += f" (+{others} more)"
-    if worst.probe_only:
-        text += " — down from here, not on the status page yet"
-    elif worst.health is Health.MAINTENANCE and snapshot.maintenances:
-        text += f" — {snapshot.maintenances[0].name}"
-    else:
-        incident = _incident_for(snapshot, worst.id)
-        if incident is not None:
-            text += f" — {incident_text(incident, now)}"
-    return _shorten(text)
 
 
 __all__ = [
     "ACTIONS",
     "SEPARATOR",
+    "TOOLTIP_MAX",
     "ActionArg",
     "MenuItemSpec",
     "MenuPrefs",
