@@ -645,6 +645,7 @@ def test_page_text_never_reaches_a_terminal_raw(
     # a state file written by anything else is cleaned on the way out too
     doc = json.loads(state.read_text("utf-8"))
     doc["summary"]["problems"][0]["name"] = "Tampered" + HOSTILE
+    doc["summary"]["headline"] = "Tampered" + HOSTILE  # what statusline prints
     state.write_text(json.dumps(doc), "utf-8")
     tampered = run_cli("statusline")
     assert "Tampered" in tampered.stdout
