@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timezone
+
+from tray_app.core.models import ProbeResult
 
 HOUR = 3600.0
 
@@ -57,8 +60,37 @@ def median(ordered: Sequence[float]) -> float:
     return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
 
 
-def upsert_windows(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
-    """Fold (target, component_id, window_start, failed, timed, ms, ms, ms, outcome, text)."""
+# target, component_id, window_start, failed, timed, min, max, sum, outcome, samples_ms
+WindowRow = tuple[
+    str, str, float, int, int, float | None, float | None, float | None, str, str | None
+]
+
+
+def window_rows(results: Iterable[ProbeResult], window: float) -> list[WindowRow]:
+    """One ``upsert_windows`` row per probe result, in its ``window``-second window."""
+    rows: list[WindowRow] = []
+    for r in results:
+        at = r.at if r.at.tzinfo else r.at.replace(tzinfo=timezone.utc)  # be lenient
+        ms = r.latency_ms
+        rows.append(
+            (
+                r.target,
+                r.component_id,
+                (at.timestamp() // window) * window,
+                int(r.outcome.is_bad),
+                int(ms is not None),
+                ms,
+                ms,
+                ms,
+                r.outcome.value,
+                None if ms is None else f"{ms:.1f}",
+            )
+        )
+    return rows
+
+
+def upsert_windows(conn: sqlite3.Connection, rows: Sequence[WindowRow]) -> None:
+    """Fold ``window_rows`` into the windows already stored."""
     conn.executemany(_UPSERT, rows)
 
 

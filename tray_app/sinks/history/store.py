@@ -35,7 +35,7 @@ from tray_app.sinks.history.database import (
     schema_version,
     transaction,
 )
-from tray_app.sinks.history.latency_store import HOUR, roll_up, upsert_windows
+from tray_app.sinks.history.latency_store import HOUR, roll_up, upsert_windows, window_rows
 
 # A still-unchanged state is re-confirmed (``until`` moved forward) at most this often.
 SEEN_GRANULARITY = timedelta(seconds=60)
@@ -287,25 +287,7 @@ class History:
 
     def record_probes(self, results: Iterable[ProbeResult]) -> None:
         """Fold probe results into one row per target per ``latency_sample_seconds`` window."""
-        window = self.settings.latency_sample_seconds
-        rows = []
-        for r in results:
-            start = (epoch(r.at) // window) * window
-            ms = r.latency_ms
-            rows.append(
-                (
-                    r.target,
-                    r.component_id,
-                    start,
-                    int(r.outcome.is_bad),
-                    int(ms is not None),
-                    ms,
-                    ms,
-                    ms,
-                    r.outcome.value,
-                    None if ms is None else f"{ms:.1f}",
-                )
-            )
+        rows = window_rows(results, self.settings.latency_sample_seconds)
         if not rows:
             return
         with self._write() as conn:
