@@ -29,7 +29,7 @@ from tray_app.config.schema import Settings
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
-from tray_app.core.models import MonitorSnapshot
+from tray_app.core.models import MonitorSnapshot, ProviderStatus
 from tray_app.core.text import safe_url
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.store import StateStore, write_json_atomic
@@ -41,9 +41,11 @@ from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.menu import MenuPrefs
 from tray_app.sinks.notification import make_notification
 from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
+from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
 from tray_app.sinks.settings_notice import UnknownIdsNotice
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor
+from tray_app.sources.providers import ProviderPoller, build_readers
 from tray_app.user_choices import UserChoices
 
 log = logging.getLogger(__name__)
@@ -125,12 +127,19 @@ class Runtime:
             self.settings,
             page_source=self.sources.page,
             prober=self.sources.prober,
-            on_update=self.dispatcher.submit,
+            on_update=self._with_providers,
             clock=self._clock,
             store=StateStore(paths.state_file) if record else None,
         )
         if self.monitor.notice:
             self.notices.append(self.monitor.notice)
+        # other services: their own poller thread; never part of Claude's state
+        self.providers = ProviderPoller(
+            build_readers(self.sources.client, self.settings, clock=self._clock.now),
+            self.settings,
+            on_change=self._providers_changed,
+        )
+        self._provider_notices = ProviderNotices()
         self.choices = UserChoices(
             paths,
             clock=self._clock,
@@ -149,6 +158,7 @@ class Runtime:
             log.warning("%s", notice)
         self.dispatcher.start()
         self.monitor.start()
+        self.providers.start()
         if self.notifier is not None and self.notices:
             self.notifier.send(
                 make_notification(f"{APP_TITLE} started with a problem", "\n".join(self.notices))
@@ -157,6 +167,7 @@ class Runtime:
     def stop(self) -> None:
         if not self.monitor.stop(timeout=1.0):
             log.warning("monitor thread did not stop within 1 s")
+        self.providers.stop(timeout=1.0)
         self.dispatcher.stop(timeout=1.0)
         self.sources.close()
         if self.hooks is not None:
@@ -194,7 +205,7 @@ class Runtime:
 
     def _snapshot_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         if self._on_snapshot is not None:
-            self._on_snapshot(snapshot)
+            self._on_snapshot(self._add_providers(snapshot))  # the providers as they are now
 
     def _printer_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         assert self._printer is not None
@@ -212,6 +223,7 @@ class Runtime:
                 AlertPrefs(snoozed_until=self.choices.prefs.snoozed_until),
             )
         for n in notifications:
+            n = with_provider_context(n, snapshot)
             n = dataclasses.replace(n, icon=self._state_icon(snapshot))
             delivered = self.notifier.send(n)
             log.info("notification %r via %s", n.title, delivered or "nothing")
@@ -230,7 +242,27 @@ class Runtime:
 
     def _republish(self) -> None:
         if self._on_snapshot is not None:
-            self._on_snapshot(self.monitor.snapshot)
+            self._on_snapshot(self._add_providers(self.monitor.snapshot))
+
+    # ---- other services ----
+
+    def _add_providers(self, snapshot: MonitorSnapshot) -> MonitorSnapshot:
+        return dataclasses.replace(snapshot, providers=self.providers.statuses)
+
+    def _with_providers(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
+        self.dispatcher.submit(self._add_providers(snapshot), events)
+
+    def _providers_changed(self, statuses: tuple[ProviderStatus, ...]) -> None:
+        """On the providers' thread: show the change; tell it when a provider asks for that."""
+        if self.monitor.snapshot.last_checked is not None:  # Claude's state comes first
+            self._republish()
+        if self.notifier is None:
+            return
+        self.choices.reload_prefs_if_changed()
+        for n in self._provider_notices.decide(
+            statuses, self.settings, self._clock.now(), self.choices.prefs.snoozed_until
+        ):
+            log.info("notification %r via %s", n.title, self.notifier.send(n) or "nothing")
 
     def _state_icon(self, snapshot: MonitorSnapshot) -> str | None:
         """The tray icon of the state a notification announces (red cross for down...)."""

@@ -20,6 +20,7 @@ from tray_app.core.clock import SystemClock
 from tray_app.core.errors import FetchTimeout, HTTPStatusError, NetworkError, SourceError
 from tray_app.core.models import Health, MonitorSnapshot, PageFailure, PageSnapshot
 from tray_app.sources.build import Sources, build_sources
+from tray_app.sources.providers import build_readers, read_in_background
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,11 @@ def check_once(settings: Settings, *, timeout: float = 10.0) -> MonitorSnapshot:
     settings = _one_shot_settings(settings)
     sources = build_sources(settings, timeout=timeout)
     try:
-        _, snap = _evaluate(sources, settings, engine.initial_state(), SystemClock(), timeout)
+        clock = SystemClock()
+        readers = build_readers(sources.client, settings, clock=clock.now, timeout=timeout)
+        providers = read_in_background(readers, timeout)  # beside Claude, never part of it
+        _, snap = _evaluate(sources, settings, engine.initial_state(), clock, timeout)
+        snap = dataclasses.replace(snap, providers=providers())
         page = sources.page.last
         on_page = {c.id: c.name for c in page.components} if page is not None else {}
         for problem in unknown_component_problems(settings, on_page):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from tray_app.cli.render_providers import providers_table, providers_to_dicts
 from tray_app.core import headline as headlines
 from tray_app.core.events import (
     BackOnline,
@@ -110,6 +111,7 @@ def snapshot_to_dict(snapshot: MonitorSnapshot) -> dict[str, Any]:
             }
             for p in snapshot.probes
         ],
+        "providers": providers_to_dicts(snapshot.providers),
     }
 
 
@@ -152,6 +154,7 @@ def format_table(snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None = N
             code = f" HTTP {p.status_code}" if p.status_code else ""
             detail = f" — {p.detail}" if p.detail else ""
             lines.append(f"  {p.target:<10} {p.outcome.value:<11} {latency:>8}{code}{detail}")
+    lines += providers_table(snapshot.providers, now)
     return clean("\n".join(lines), newlines=True)
 
 

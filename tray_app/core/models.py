@@ -236,6 +236,22 @@ class ResolvedIncident:
 
 
 @dataclass(frozen=True)
+class ProviderStatus:
+    """Another service's status page as last read: context beside Claude, never Claude's state."""
+
+    name: str
+    url: str  # the page a person opens
+    health: Health  # the worst of its watched components; UNKNOWN when its page cannot be read
+    description: str  # what the page says overall, or why it could not be read
+    components: tuple[Component, ...] = ()  # the watched ones (all when none are named)
+    incidents: tuple[Incident, ...] = ()  # unresolved; incident.io pages list none
+    error: str | None = None
+    checked_at: datetime | None = None
+    upstream: bool = False
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
 class MonitorSnapshot:
     """Everything a sink needs to draw the current state; safe to share across threads."""
 
@@ -252,6 +268,7 @@ class MonitorSnapshot:
     page_read_at: datetime | None = None  # the last successful page read: what "last known" means
     offline_since: datetime | None = None
     recently_resolved: tuple[ResolvedIncident, ...] = ()  # newest first
+    providers: tuple[ProviderStatus, ...] = ()  # other services, in the settings' order
 
     @property
     def page_unreadable(self) -> bool:
@@ -279,6 +296,7 @@ __all__ = [
     "PageSnapshot",
     "ProbeOutcome",
     "ProbeResult",
+    "ProviderStatus",
     "ResolvedIncident",
     "worse",
 ]

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from tray_app import APP_TITLE, __version__
-from tray_app.core.headline import last_known_note
+from tray_app.core.headline import GLYPHS, last_known_note
 from tray_app.core.models import ComponentView, Health, MonitorSnapshot
 from tray_app.sinks.menu_text import (
     TOOLTIP_MAX,
@@ -164,6 +164,22 @@ def _incidents_section(
     return items
 
 
+def _providers_section(
+    snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None
+) -> list[MenuItemSpec]:
+    """Other services (``[[providers]]``): context only, each opening its page or incident."""
+    if not snapshot.providers:
+        return []
+    items = [_info("Other services:")]
+    for p in snapshot.providers:
+        state = f"{p.health.label} ({p.error[:60]})" if p.error else p.health.label
+        items.append(MenuItemSpec(f"{GLYPHS[p.health]} {p.name}: {state}", OPEN_URL, p.url))
+        for incident in p.incidents:
+            text = f"    {incident_text(incident, now, tz)}"
+            items.append(MenuItemSpec(text, OPEN_URL, incident_link(incident, p.url)))
+    return items
+
+
 def _maintenance_section(
     snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None
 ) -> list[MenuItemSpec]:
@@ -251,6 +267,7 @@ def build_menu(
         _services_section(snapshot, prefs, tz),
         _incidents_section(snapshot, now, tz),
         _maintenance_section(snapshot, now, tz),
+        _providers_section(snapshot, now, tz),
         _actions_section(snapshot, tz),
         _settings_section(snapshot, prefs, now),
         _about_section(),

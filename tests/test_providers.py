@@ -1,0 +1,380 @@
+"""Other services (issue 14): `[[providers]]` read beside Claude, never part of Claude's state.
+
+Real captures served by loopback servers (openai_summary.json is incident.io's Statuspage-
+compatible output; the Instructure capture has component groups and an open incident), the real
+CLI as a subprocess, and a recording notification server on a private session bus.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.apprig import REPO, run_cli, write_loopback_config
+from tests.rigs_dbus import private_session_bus, recording_notification_server
+from tests.statusserver import (
+    API_401,
+    CLOUDFLARE_403,
+    FIXTURES,
+    SUMMARY_PATH,
+    Route,
+    StatusServer,
+    incident_doc,
+    json_route,
+    load_fixture,
+    strong_etag,
+    summary_doc,
+)
+from tray_app.config.schema import API_COMPONENT, ProviderSettings, Settings
+from tray_app.config.validate import parse_config
+from tray_app.core.models import Health, MonitorSnapshot, ProviderStatus
+from tray_app.sinks.menu import OPEN_URL, MenuPrefs, build_menu
+from tray_app.sinks.notification import BODY_MAX, Notification, make_notification
+from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
+from tray_app.sources.providers import provider_status
+from tray_app.sources.statuspage import parse_summary
+
+OPENAI = "openai_summary.json"
+GROUPS = "statuspage_generic_instructure_summary_with_groups.json"
+AWS_INCIDENT = "Amazon Web Services (AWS) is currently experiencing an outage"
+NOW = datetime(2026, 10, 7, 12, 0, tzinfo=timezone.utc)
+
+
+def capture_route(name: str) -> Route:
+    body = (FIXTURES / name).read_bytes()
+    etag = strong_etag(body)
+    headers = (("Content-Type", "application/json; charset=utf-8"), ("ETag", etag))
+    return Route(body=body, headers=headers, etag=etag)
+
+
+def provider_block(name: str, url: str, extra: str = "") -> str:
+    return f'\n[[providers]]\nname = "{name}"\nurl = "{url}"\n{extra}\n'
+
+
+@pytest.fixture
+def claude(status_server: StatusServer) -> StatusServer:
+    status_server.set_summary(summary_doc())
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    return status_server
+
+
+@pytest.fixture
+def others() -> Iterator[StatusServer]:
+    """A second loopback server: each provider's page under its own path."""
+    with StatusServer() as server:
+        server.set("/openai" + SUMMARY_PATH, capture_route(OPENAI))
+        server.set("/instructure" + SUMMARY_PATH, capture_route(GROUPS))
+        yield server
+
+
+def write_config(claude: StatusServer, blocks: str) -> Path:
+    # the providers' tables come last: [[providers]] after [probes] in the file
+    return write_loopback_config(claude.url, extra=blocks)
+
+
+# ---- pure: what a page says about a provider ----
+
+
+def test_incident_io_page_without_incidents_is_read_from_its_components() -> None:
+    page = parse_summary(load_fixture(OPENAI), NOW)
+    status = provider_status(ProviderSettings("OpenAI", "https://status.openai.com"), page)
+    assert status.health is Health.OPERATIONAL
+    assert len(status.components) == 25
+    assert status.incidents == ()
+    assert status.error is None
+
+
+def test_page_with_groups_and_an_incident() -> None:
+    page = parse_summary(load_fixture(GROUPS), NOW)
+    status = provider_status(ProviderSettings("Instructure", "https://x.example"), page)
+    assert status.health is Health.DEGRADED
+    assert any(c.is_group for c in status.components)
+    assert [i.name[: len(AWS_INCIDENT)] for i in status.incidents] == [AWS_INCIDENT]
+
+
+def test_only_the_named_components_count() -> None:
+    page = parse_summary(load_fixture(GROUPS), NOW)
+    operational = next(c for c in page.components if c.health is Health.OPERATIONAL)
+    provider = ProviderSettings("Instructure", "https://x.example", components=(operational.id,))
+    status = provider_status(provider, page)
+    assert status.health is Health.OPERATIONAL
+    assert [c.id for c in status.components] == [operational.id]
+    missing = ProviderSettings("Instructure", "https://x.example", components=("nope",))
+    assert provider_status(missing, page).health is Health.UNKNOWN
+    assert "nope" in (provider_status(missing, page).error or "")
+
+
+# ---- settings ----
+
+
+def test_providers_settings_parse_with_defaults() -> None:
+    settings = parse_config(
+        '[[providers]]\nname = "OpenAI"\nurl = "https://status.openai.com"\nfallback = true\n'
+        '[[providers]]\nname = "Cloudflare"\nurl = "https://www.cloudflarestatus.com"\n'
+        'upstream = true\ncomponents = ["abc"]\nnotify = true\n'
+    )
+    assert settings.providers == (
+        ProviderSettings("OpenAI", "https://status.openai.com", fallback=True),
+        ProviderSettings(
+            "Cloudflare",
+            "https://www.cloudflarestatus.com",
+            components=("abc",),
+            notify=True,
+            upstream=True,
+        ),
+    )
+    assert Settings().providers == ()  # nothing extra is fetched unless the user asks
+
+
+def test_config_validate_names_an_unknown_key_in_a_provider(claude: StatusServer) -> None:
+    write_config(
+        claude,
+        provider_block("OpenAI", "https://status.openai.com", "fallbak = true")
+        + provider_block("Broken", "ftp://nowhere"),
+    )
+    result = run_cli("config", "validate")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert "providers[0].fallbak: unknown setting (did you mean providers[0].fallback?)" in lines[0]
+    assert "providers[1].url" in lines[1]
+    assert lines[1].endswith("this [[providers]] entry is left out")
+
+
+# ---- check: a table section and a JSON list; Claude's exit code stays Claude's ----
+
+
+def test_check_shows_other_services_and_keeps_claudes_exit_code(
+    claude: StatusServer, others: StatusServer
+) -> None:
+    others.set("/broken" + SUMMARY_PATH, Route(status=500, body=b"oops"))
+    others.set("/huge" + SUMMARY_PATH, Route(body=b'{"x": "', fill=3 * 1024 * 1024))
+    write_config(
+        claude,
+        provider_block("OpenAI", others.url + "/openai", "fallback = true")
+        + provider_block("Instructure", others.url + "/instructure", "upstream = true")
+        + provider_block("Broken", others.url + "/broken")
+        + provider_block("Huge", others.url + "/huge"),
+    )
+    result = run_cli("check")
+    assert result.returncode == 0, result.stdout + result.stderr  # Claude is operational
+    assert result.stdout.startswith("Claude: all systems operational")
+    section = result.stdout.split("Other services", 1)[1]
+    assert "✓  OpenAI" in section and "operational" in section
+    assert "!  Instructure" in section and "degraded performance" in section
+    assert AWS_INCIDENT in section
+    assert "?  Broken" in section and "HTTP 500" in section
+    assert "?  Huge" in section
+    assert "Traceback" not in result.stderr
+
+    as_json = run_cli("check", "--json")
+    assert as_json.returncode == 0
+    doc = json.loads(as_json.stdout)
+    assert doc["overall"] == "operational"
+    providers = {p["name"]: p for p in doc["providers"]}
+    assert list(providers) == ["OpenAI", "Instructure", "Broken", "Huge"]
+    assert providers["OpenAI"]["overall"] == "operational"
+    assert len(providers["OpenAI"]["components"]) == 25
+    assert providers["OpenAI"]["incidents"] == []
+    assert providers["Instructure"]["overall"] == "degraded"
+    assert providers["Instructure"]["incidents"][0]["name"].startswith(AWS_INCIDENT)
+    assert any(c["group"] for c in providers["Instructure"]["components"])
+    assert providers["Broken"]["overall"] == "unknown"
+    assert providers["Huge"]["overall"] == "unknown"
+
+
+def test_a_provider_outage_never_changes_claudes_verdict(
+    claude: StatusServer, others: StatusServer
+) -> None:
+    down = summary_doc("critical", {"k8w3r06qmzrp": "major_outage"})
+    others.set("/down" + SUMMARY_PATH, json_route(down))
+    write_config(claude, provider_block("Down", others.url + "/down", "upstream = true"))
+    result = run_cli("check", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["overall"] == "operational"
+    assert doc["providers"][0]["overall"] == "major_outage"
+
+    claude.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+    others.set("/down" + SUMMARY_PATH, capture_route(OPENAI))
+    assert run_cli("check").returncode == 2  # Claude down, a provider fine: still Claude's 2
+
+
+# ---- the menu ----
+
+
+def _status(
+    name: str, health: Health, *, upstream: bool = False, fallback: bool = False
+) -> ProviderStatus:
+    url = f"https://{name.lower()}.example"
+    return ProviderStatus(name, url, health, health.label, upstream=upstream, fallback=fallback)
+
+
+def test_menu_has_an_other_services_section_whose_incidents_open_their_pages() -> None:
+    page = parse_summary(load_fixture(GROUPS), NOW)
+    instructure = provider_status(ProviderSettings("Instructure", "https://x.example"), page)
+    snapshot = MonitorSnapshot(
+        Health.OPERATIONAL,
+        "All good",
+        providers=(_status("OpenAI", Health.OPERATIONAL), instructure),
+    )
+    items = build_menu(snapshot, MenuPrefs(), NOW)
+    texts = [i.text for i in items]
+    at = texts.index("Other services:")
+    assert texts[at + 1] == "✓ OpenAI: operational"
+    assert items[at + 1].action == OPEN_URL and items[at + 1].arg == "https://openai.example"
+    assert texts[at + 2] == "! Instructure: degraded performance"
+    incident = items[at + 3]
+    assert AWS_INCIDENT in incident.text
+    assert incident.action == OPEN_URL
+    assert incident.arg == instructure.incidents[0].shortlink or incident.arg == "https://x.example"
+    plain = build_menu(MonitorSnapshot(Health.OPERATIONAL, "All good"), MenuPrefs(), NOW)
+    assert "Other services:" not in [i.text for i in plain]
+
+
+# ---- notification text ----
+
+
+def _down_news() -> Notification:
+    return make_notification(
+        "Claude API: major outage",
+        "Elevated errors on the Claude API. " + "We are investigating. " * 20,
+        keys=("service:k8w3r06qmzrp:major_outage:2026-10-07T12:00:00+00:00",),
+    )
+
+
+def test_claudes_down_news_names_upstream_incidents_and_operational_fallbacks() -> None:
+    page = parse_summary(load_fixture(GROUPS), NOW)
+    upstream = provider_status(
+        ProviderSettings("Cloudflare", "https://c.example", upstream=True), page
+    )
+    fallback = _status("OpenAI", Health.OPERATIONAL, fallback=True)
+    quiet = _status("GitHub", Health.MAJOR_OUTAGE)  # neither upstream nor fallback: not named
+    snapshot = MonitorSnapshot(
+        Health.MAJOR_OUTAGE, "Major outage", providers=(upstream, fallback, quiet)
+    )
+    news = _down_news()
+    told = with_provider_context(news, snapshot)
+    lines = told.body.splitlines()
+    assert lines[-2].startswith(f"Cloudflare also reports: {AWS_INCIDENT[:40]}")
+    assert lines[-1] == "OpenAI: operational"
+    assert "GitHub" not in told.body
+    assert told.body.startswith("Elevated errors on the Claude API.")
+    assert len(told.body) <= BODY_MAX
+    # not "down" news, or Claude not down: untouched
+    back = make_notification("Claude API is back", "after 3 min", keys=("service:x:recovered:t",))
+    assert with_provider_context(back, snapshot) == back
+    calm = MonitorSnapshot(Health.OPERATIONAL, "ok", providers=(upstream, fallback))
+    assert with_provider_context(news, calm) == news
+
+
+def test_a_provider_with_notify_is_told_on_trouble_and_on_return_only() -> None:
+    settings = parse_config(
+        '[[providers]]\nname = "GitHub"\nurl = "https://g.example"\nnotify = true\n'
+        '[[providers]]\nname = "OpenAI"\nurl = "https://o.example"\n'
+    )
+    notices = ProviderNotices()
+    ok = (_status("GitHub", Health.OPERATIONAL), _status("OpenAI", Health.OPERATIONAL))
+    assert notices.decide(ok, settings, NOW) == []
+    down = (_status("GitHub", Health.MAJOR_OUTAGE), _status("OpenAI", Health.MAJOR_OUTAGE))
+    told = notices.decide(down, settings, NOW)
+    assert [n.title for n in told] == ["GitHub: major outage"]  # OpenAI: context only
+    assert notices.decide(down, settings, NOW) == []
+    unknown = (_status("GitHub", Health.UNKNOWN), _status("OpenAI", Health.UNKNOWN))
+    assert notices.decide(unknown, settings, NOW) == []
+    assert [n.title for n in notices.decide(ok, settings, NOW)] == ["GitHub is operational again"]
+
+
+# ---- the running app: same client, ETag, backoff; one log line; notifications ----
+
+
+def _watch(env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tray_app", "watch", *([] if env else ["--no-notify"])],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=30)[1]
+
+
+def test_watch_reads_providers_with_etag_and_a_broken_one_is_logged_once(
+    claude: StatusServer, others: StatusServer
+) -> None:
+    others.set("/huge" + SUMMARY_PATH, Route(body=b'{"x": "', fill=3 * 1024 * 1024))
+    write_config(
+        claude,
+        provider_block("OpenAI", others.url + "/openai")
+        + provider_block("Huge", others.url + "/huge"),
+    )
+    process = _watch()
+    try:
+        others.wait_for_requests("/openai" + SUMMARY_PATH, 3, timeout=30)
+        others.wait_for_requests("/huge" + SUMMARY_PATH, 2, timeout=30)
+        seen = len(claude.requests_for(SUMMARY_PATH))
+        claude.wait_for_requests(SUMMARY_PATH, seen + 2)  # Claude's page keeps its pace
+    finally:
+        stderr = _stop(process)
+    openai = others.requests_for("/openai" + SUMMARY_PATH)
+    assert "if-none-match" not in openai[0].headers
+    assert openai[1].headers.get("if-none-match") == capture_route(OPENAI).etag
+    assert stderr.count("provider Huge:") == 1, stderr
+    assert "Traceback" not in stderr
+    statusline = run_cli("statusline")
+    assert "operational" in statusline.stdout  # Claude's verdict, whatever the providers say
+
+
+def test_claudes_down_notification_adds_the_providers_lines(
+    claude: StatusServer, others: StatusServer, tmp_path: Path
+) -> None:
+    down = summary_doc("critical", {"k8w3r06qmzrp": "major_outage"})
+    others.set("/github" + SUMMARY_PATH, capture_route(OPENAI))
+    write_config(
+        claude,
+        "[notifications]\nmin_interval = 1\n"
+        + provider_block("OpenAI", others.url + "/openai", "fallback = true")
+        + provider_block("Instructure", others.url + "/instructure", "upstream = true")
+        + provider_block("GitHub", others.url + "/github", "notify = true"),
+    )
+    with private_session_bus() as env, recording_notification_server(env, tmp_path) as server:
+        process = _watch(env)
+        try:
+            for name in ("openai", "instructure", "github"):
+                others.wait_for_responses(f"/{name}" + SUMMARY_PATH, 1, timeout=30)
+            claude.wait_for_requests(SUMMARY_PATH, 2)
+            assert server.notify_calls() == []  # providers fine or context-only: nothing said
+
+            claude.set_summary(
+                summary_doc(
+                    "critical",
+                    {API_COMPONENT: "major_outage"},
+                    incidents=[incident_doc("inc9", "Elevated errors on the Claude API")],
+                )
+            )
+            (claude_down,) = server.wait_for_notify(1, deadline=30)
+            body = claude_down["body"]
+            assert "Instructure also reports: Amazon Web Services" in body
+            assert "OpenAI: operational" in body.splitlines()
+
+            others.set("/github" + SUMMARY_PATH, json_route(down))
+            calls = server.wait_for_notify(2, deadline=30)
+            assert calls[1]["summary"] == "GitHub: major outage"
+        finally:
+            stderr = _stop(process)
+    assert "Traceback" not in stderr
