@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     autostart = sub.add_parser("autostart", help="start at login")
     autostart.add_argument("action", choices=["enable", "disable", "status"])
 
+    entry = sub.add_parser("desktop-entry", help="the applications-menu entry and app icon")
+    entry.add_argument("action", choices=["install", "remove"])
+
     snooze = sub.add_parser("snooze", help="pause notifications: 90m, 2h, tomorrow, or off")
     snooze.add_argument("duration", help='e.g. "30m", "2h", "1d", "tomorrow" or "off"')
 
@@ -151,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_report(loaded, paths, days=args.days, output=args.output, open_=args.open)
         if command == "autostart":
             return cmd_autostart(paths, args.action)
+        if command == "desktop-entry":
+            from tray_app.platform.desktop_entry import cmd_desktop_entry
+
+            return cmd_desktop_entry(paths, args.action)
         if command == "api-key":
             return cmd_api_key(args.action)
 
