@@ -378,3 +378,22 @@ def test_claudes_down_notification_adds_the_providers_lines(
         finally:
             stderr = _stop(process)
     assert "Traceback" not in stderr
+
+
+def test_a_failing_provider_backs_off_while_claudes_page_keeps_its_pace(
+    claude: StatusServer, others: StatusServer
+) -> None:
+    others.set("/broken" + SUMMARY_PATH, Route(status=503, body=b"down for maintenance"))
+    write_config(claude, provider_block("Broken", others.url + "/broken"))
+    process = _watch()
+    try:
+        others.wait_for_requests("/broken" + SUMMARY_PATH, 1, timeout=30)
+        start = len(claude.requests_for(SUMMARY_PATH))
+        claude.wait_for_requests(SUMMARY_PATH, start + 10, timeout=60)  # ~10 s at 1 s
+    finally:
+        stderr = _stop(process)
+    # backoff 1, 2, 4, 8 s (+/- 20 %): at most ~5 reads while Claude's page was read ~10 times;
+    # without backoff it would be read as often as Claude's page
+    broken = len(others.requests_for("/broken" + SUMMARY_PATH))
+    assert broken <= 6, broken
+    assert stderr.count("provider Broken:") == 1, stderr

@@ -246,6 +246,11 @@ class Runtime:
 
     # ---- other services ----
 
+    def check_now(self) -> None:
+        """ "Check now" (menu, a second launch): Claude's page and probes, and the providers."""
+        self.monitor.check_now()
+        self.providers.check_now()
+
     def _add_providers(self, snapshot: MonitorSnapshot) -> MonitorSnapshot:
         return dataclasses.replace(snapshot, providers=self.providers.statuses)
 
@@ -355,7 +360,7 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
         print(f"{APP_NAME}: {reason}; running headless (notifications only)", file=sys.stderr)
     runtime.start(on_snapshot)
     if owner:
-        instance.serve(runtime.monitor.check_now)
+        instance.serve(runtime.check_now)
     try:
         while not stop.wait(0.5):
             pass
@@ -397,7 +402,7 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     runtime = Runtime(loaded, paths, notify=True, tray_notify=tray_notify)
 
     actions = TrayActions(
-        check_now=runtime.monitor.check_now,
+        check_now=runtime.check_now,
         set_watched=runtime.choices.set_watched,
         snooze=runtime.choices.snooze,
         set_notifications=lambda on: runtime.choices.change_settings({"notifications.enabled": on}),
@@ -420,7 +425,7 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
 
     def on_ready() -> None:
         runtime.start(on_snapshot)
-        instance.serve(runtime.monitor.check_now)
+        instance.serve(runtime.check_now)
         threading.Thread(
             target=runtime.choices.sync_autostart, name="autostart", daemon=True
         ).start()
