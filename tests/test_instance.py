@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -15,7 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tray_app.platform.instance import SingleInstance, ask_running_instance_to_check, endpoint_file
+from tray_app.platform.instance import (
+    SingleInstance,
+    _Rejections,
+    ask_running_instance_to_check,
+    endpoint_file,
+)
 from tray_app.platform.paths import AppPaths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,3 +184,74 @@ def test_a_killed_instance_does_not_block_the_next(paths: AppPaths, tmp_path: Pa
         time.sleep(0.05)
     assert not ask_running_instance_to_check(paths, timeout=2)  # stale endpoint: no answer
     nxt.release()
+
+
+# ---- hostile neighbours (issue 11) ----
+
+
+def test_a_flood_of_wrong_tokens_logs_a_few_lines_not_one_each(
+    paths: AppPaths, first: SingleInstance, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "doorbell.log"
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    logger = logging.getLogger("tray_app.platform.instance")
+    logger.addHandler(handler)
+    calls: list[int] = []
+    try:
+        port = first.serve(lambda: calls.append(1))
+        denied = 0
+
+        def ring(times: int) -> None:
+            nonlocal denied
+            for _ in range(times):
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                    sock.sendall(b"guess check\n")
+                    if sock.makefile("rb").readline() == b"denied\n":
+                        denied += 1
+
+        threads = [threading.Thread(target=ring, args=(500,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert denied == 2000
+        first.release()  # the count so far is said at exit
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 3, lines
+    assert "rejected a request with a wrong token" in lines[0]
+    assert "rejected 1999 more request(s) with a wrong token" in lines[-1]
+    assert calls == []
+
+
+def test_rejections_are_summed_up_once_a_minute(caplog: pytest.LogCaptureFixture) -> None:
+    rejections = _Rejections(interval=0.3)
+    for _ in range(50):
+        rejections.add()
+    time.sleep(0.4)
+    rejections.add()  # the first after the interval says how many came since
+    for _ in range(10):
+        rejections.add()
+    rejections.report()
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 3, lines
+    assert "rejected 50 more" in lines[1] and "rejected 10 more" in lines[2]
+
+
+def test_the_endpoint_is_never_written_through_a_planted_symlink(
+    paths: AppPaths, first: SingleInstance, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    paths.state_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("instance.tmp", "instance.json"):
+        (paths.state_dir / name).symlink_to(victim)
+    first.serve(lambda: None)
+    endpoint = endpoint_file(paths)
+    assert not endpoint.is_symlink()
+    assert endpoint.stat().st_mode & 0o777 == 0o600
+    assert json.loads(endpoint.read_text(encoding="utf-8"))["port"] > 0
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert ask_running_instance_to_check(paths)

@@ -9,6 +9,7 @@ reached only through ``TrayUI.show()``, its one hand-off to the UI thread.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 import os
 import signal
@@ -31,6 +32,7 @@ from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot, ProviderStatus
 from tray_app.core.text import safe_url
+from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.store import StateStore, write_json_atomic
 from tray_app.sinks.alert_state import AlertPrefs
@@ -277,8 +279,7 @@ class Runtime:
         path = self.paths.state_dir / "icons" / name
         if not path.exists():
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                render_icon(snapshot.overall, 64, probe_only=snapshot.probe_only).save(path)
+                _save_png(render_icon(snapshot.overall, 64, probe_only=snapshot.probe_only), path)
             except OSError as exc:
                 log.warning("no state icon for notifications: %s", exc)
                 return None
@@ -290,7 +291,7 @@ class Runtime:
         path = self.paths.state_dir / "notification-icon.png"
         try:
             if not path.exists():
-                render_app_icon(128).save(path)
+                _save_png(render_app_icon(128), path)
         except OSError as exc:
             log.warning("no notification icon: %s", exc)
             return None
@@ -322,6 +323,13 @@ def open_path(path: Path) -> None:
         )
     except OSError as exc:
         log.error("cannot open %s: %s", path, exc)
+
+
+def _save_png(image: Any, path: Path) -> None:
+    """Through the one atomic writer: never through a symlink planted at ``path``."""
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    write_atomic(path, data.getvalue())
 
 
 def open_url(url: str) -> None:

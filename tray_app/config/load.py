@@ -17,6 +17,7 @@ import tomlkit
 from tray_app.config.schema import Settings
 from tray_app.config.validate import ENTRIES, SECTIONS, ConfigProblem, read_config
 from tray_app.core.errors import ConfigError, ConfigSyntaxError
+from tray_app.platform.atomic import create_new
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,7 @@ def load_config(path: Path) -> LoadedConfig:
     """
     if not path.exists() and not path.is_symlink():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "x", encoding="utf-8", newline="\n") as fh:
-                fh.write(default_config_text())
+            create_new(path, default_config_text().encode("utf-8"))  # 0600 in a 0700 folder
         except FileExistsError:
             pass  # someone else created it in between: read theirs below
         except OSError as exc:

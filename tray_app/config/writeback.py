@@ -137,7 +137,7 @@ def _atomic_write(path: Path, text: str) -> None:
         mode = None
         if path.exists():
             mode = path.stat().st_mode & 0o7777
-            path.with_name(path.name + ".bak").write_bytes(path.read_bytes())
+            write_atomic(path.with_name(path.name + ".bak"), path.read_bytes(), mode=mode)
         write_atomic(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
         raise ConfigError(f"could not write {path.name}: {exc.strerror or exc}") from exc

@@ -4,6 +4,9 @@ The running instance holds ``AppPaths.lock_file`` and listens on 127.0.0.1 on a 
 It writes the port and a random token to ``instance.json`` in the state dir (mode 0600), so a
 second launch can ask it to check now and exit, and nothing else on the machine can ring
 without reading the user's files. Protocol: one line ``<token> check\\n``, answer ``ok\\n``.
+
+Rings with a wrong token are logged once, then counted: one line a minute at most, and one at
+exit (a flood of them must not rotate the user's log away).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import secrets
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from tray_app.platform.atomic import ensure_private_dir, write_atomic
 from tray_app.platform.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,45 @@ log = logging.getLogger(__name__)
 _COMMAND = "check"
 _MAX_REQUEST = 256
 _IO_TIMEOUT = 2.0
+REJECTION_REPORT_INTERVAL = 60.0
+
+
+class _Rejections:
+    """Wrong-token rings: the first one logged, the rest counted and summed up now and then."""
+
+    def __init__(self, interval: float = REJECTION_REPORT_INTERVAL) -> None:
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._seen = False
+        self._pending = 0
+        self._since = 0.0
+
+    def add(self) -> None:
+        with self._lock:
+            if not self._seen:
+                self._seen, self._since = True, time.monotonic()
+                first = True
+            else:
+                self._pending += 1
+                first = False
+        if first:
+            log.warning(
+                "instance doorbell: rejected a request with a wrong token "
+                "(more are counted, not logged one by one)"
+            )
+        elif time.monotonic() - self._since >= self._interval:
+            self.report()
+
+    def report(self) -> None:
+        with self._lock:
+            count, self._pending = self._pending, 0
+            since, self._since = self._since, time.monotonic()
+        if count:
+            log.warning(
+                "instance doorbell: rejected %d more request(s) with a wrong token in %.0f s",
+                count,
+                time.monotonic() - since,
+            )
 
 
 def endpoint_file(paths: AppPaths) -> Path:
@@ -46,7 +90,7 @@ class _Handler(socketserver.StreamRequestHandler):
             return
         token, _, command = line.partition(" ")
         if not hmac.compare_digest(token.encode(), self.server.token.encode()):
-            log.warning("instance doorbell: rejected a request with a wrong token")
+            self.server.rejections.add()
             self.wfile.write(b"denied\n")
             return
         if command != _COMMAND:
@@ -69,6 +113,7 @@ class _DoorbellServer(socketserver.ThreadingTCPServer):
     def __init__(self, token: str, on_check_now: Callable[[], None]) -> None:
         self.token = token
         self.on_check_now = on_check_now
+        self.rejections = _Rejections()
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
@@ -89,7 +134,7 @@ class SingleInstance:
 
     def acquire(self) -> bool:
         """True if this process is now the one instance; False if another one runs."""
-        self._paths.state_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self._paths.state_dir)
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
@@ -123,6 +168,7 @@ class SingleInstance:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.rejections.report()
             with contextlib.suppress(FileNotFoundError):
                 endpoint_file(self._paths).unlink()
         if self._thread is not None:
@@ -133,11 +179,7 @@ class SingleInstance:
 
 
 def _write_private(path: Path, data: dict[str, object]) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data).encode("utf-8"), mode=0o600)
 
 
 def ask_running_instance_to_check(paths: AppPaths, *, timeout: float = 3.0) -> bool:

@@ -1,17 +1,34 @@
-"""Logging: a rotating file in the user log dir, a terse console, and never a secret."""
+"""Logging: a rotating file in the user log dir (0600 in a 0700 folder, never written through
+a symlink), a terse console, and never a secret."""
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 import re
 from pathlib import Path
+
+from tray_app.platform.atomic import ensure_private_dir
 
 FILE_FORMAT = "%(asctime)s %(levelname)-7s [%(threadName)s] %(name)s: %(message)s"
 # Anthropic keys, and any x-api-key / Authorization header value that slips into a message.
 _SECRET = re.compile(
     r"sk-ant-[A-Za-z0-9_\-]+|(?i:(x-api-key|authorization)[\"']?\s*[:=]\s*[\"']?)[^\s\"',]+"
 )
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log opened 0600 and ``O_NOFOLLOW``: a symlink planted at the log's path is an
+    error, never a way to append to another file."""
+
+    def _open(self) -> io.TextIOWrapper:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(self.baseFilename, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 class RedactSecrets(logging.Filter):
@@ -40,8 +57,8 @@ def setup_logging(log_file: Path | None, *, verbosity: int = 0, level: str = "IN
     file_level = logging.DEBUG if verbosity else getattr(logging, level.upper(), logging.INFO)
     if log_file is not None:
         try:
-            log_file.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.handlers.RotatingFileHandler(
+            ensure_private_dir(log_file.parent)
+            handler = PrivateRotatingFileHandler(
                 log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
             )
         except OSError as exc:
@@ -56,4 +73,4 @@ def setup_logging(log_file: Path | None, *, verbosity: int = 0, level: str = "IN
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-__all__ = ["RedactSecrets", "setup_logging"]
+__all__ = ["PrivateRotatingFileHandler", "RedactSecrets", "setup_logging"]

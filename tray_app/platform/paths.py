@@ -8,6 +8,7 @@ from pathlib import Path
 import platformdirs
 
 from tray_app import APP_NAME
+from tray_app.platform.atomic import ensure_private_dir
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ class AppPaths:
         )
 
     def ensure(self) -> None:
+        """Create the app's folders (0700, and missing parents too, whatever the umask)."""
         for d in (self.config_dir, self.data_dir, self.state_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(d)
 
 
 __all__ = ["AppPaths"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tray_app import APP_NAME
 from tray_app.core.errors import KeyringUnavailable
+from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,7 @@ def set_api_key(key: str) -> None:
             f"cannot store the API key in the OS keyring ({type(exc).__name__})"
         ) from None
     marker = _stored_marker()
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text("stored with `claude-status-tray api-key set`\n", encoding="utf-8")
+    write_atomic(marker, b"stored with `claude-status-tray api-key set`\n")
     logger.info("API key stored in the OS keyring")
 
 

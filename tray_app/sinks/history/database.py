@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tray_app.core.errors import HistoryError
+from tray_app.platform.atomic import create_new, ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,11 @@ def open_or_recover(
 ) -> tuple[sqlite3.Connection, str | None]:
     """Open read-write; a broken file is moved aside. Returns (connection, notice or None)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(path.parent)
+        if not path.exists() and not path.is_symlink():
+            create_new(path)  # 0600 (SQLite gives its -wal and -shm files the same mode)
+    except FileExistsError:
+        pass  # another process created it in between
     except OSError as exc:
         raise HistoryError(f"cannot create {path.parent}: {exc}") from exc
     try:
@@ -189,6 +194,8 @@ def open_or_recover(
         f"History database was unusable ({reason}); moved it to {aside.name} and started a new one"
     )
     log.warning("%s", notice)
+    with contextlib.suppress(OSError):
+        create_new(path)
     try:
         return connect_readwrite(path, busy_timeout), notice
     except sqlite3.Error as exc:
