@@ -23,6 +23,7 @@ from tray_app.config.schema import (
     HookSettings,
     NotificationSettings,
     ProbeSettings,
+    ProviderSettings,
     Settings,
     StatusPageSettings,
     WatchSettings,
@@ -63,6 +64,24 @@ def test_default_file_documents_every_setting_and_component() -> None:
     assert "# [[hooks]]" in text
     for cid in (*KNOWN_COMPONENT_NAMES, GOVERNMENT_COMPONENT):
         assert cid in text
+
+
+def test_default_file_has_provider_presets_that_only_apply_when_uncommented() -> None:
+    text = default_config_text()
+    assert parse_config(text).providers == ()  # nothing extra is fetched unless asked
+    presets = "\n".join(
+        line[2:]
+        for line in text[text.index("# [[providers]]") :].splitlines()
+        if line.startswith(("# [[providers]]", "# name =", "# url =", "# upstream", "# fallback"))
+    )
+    providers = parse_config(presets).providers
+    assert [(p.name, p.url) for p in providers] == [
+        ("OpenAI", "https://status.openai.com"),
+        ("GitHub", "https://www.githubstatus.com"),
+        ("Cloudflare", "https://www.cloudflarestatus.com"),
+    ]
+    assert [p.name for p in providers if p.upstream] == ["Cloudflare"]
+    assert [p.name for p in providers if p.fallback] == ["OpenAI"]
 
 
 # ---- valid values ----
@@ -336,6 +355,10 @@ def test_is_loopback_url(url: str, loopback: bool) -> None:
             hooks=(
                 HookSettings(command=("logger", "-t", 'say "hi"'), events=("service_down",)),
                 HookSettings(command=("/bin/true",), timeout=2.0),
+            ),
+            providers=(
+                ProviderSettings("OpenAI", "https://status.openai.com", fallback=True),
+                ProviderSettings("Cloudflare", "https://c.example", ("abc",), True, True),
             ),
         ),
     ],
