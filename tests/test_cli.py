@@ -348,3 +348,81 @@ def test_check_leaves_the_statusline_but_not_the_apps_dedupe_state(healthy: Stat
     assert run_cli("check").returncode == 1
     assert statusline() == "Claude: !! partial outage — Claude API"
     assert store.load_engine() == (engine, None)  # kept exactly
+
+
+# ---- text a person reads ----
+
+
+def test_failures_are_said_in_plain_words(status_server: StatusServer) -> None:
+    write_config(closed_port_url())
+    check = run_cli("check")
+    assert "connection refused" in check.stdout
+    assert "[Errno" not in check.stdout + check.stderr
+
+    status_server.set_summary(summary_doc("major", {API_COMPONENT: "partial_outage"}))
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    write_config(status_server.url)
+    env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tray_app", "watch"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+    )
+    try:
+        wait_for_statusline("partial outage")
+        time.sleep(1)  # the notification is tried right after the state is saved
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "no D-Bus session bus" in err, err
+    assert "'DBUS_SESSION_BUS_ADDRESS'" not in out + err
+
+    history = run_cli("history")  # a few seconds of watching is not a week of uptime
+    assert "uptime counts only the time watched from here: " in history.stdout, history.stdout
+    assert "of 7d" in history.stdout
+
+
+def test_history_since_error_says_the_option_once() -> None:
+    result = run_cli("history", "--since", "5x")
+    assert result.returncode == 2
+    assert result.stderr.count("--since") == 1, result.stderr
+
+
+def test_autostart_status_says_its_state_once() -> None:
+    result = run_cli("autostart", "status")
+    line = result.stdout.strip()
+    assert line.startswith("start at login: disabled (XDG autostart entry "), line
+    assert line.count("disabled") == 1 and line.count("(") == 1, line
+
+
+@pytest.mark.parametrize("flags", [("check", "-v"), ("check", "-vv", "--json"), ("-v", "check")])
+def test_verbose_is_accepted_after_the_command_too(
+    healthy: StatusServer, flags: tuple[str, ...]
+) -> None:
+    result = run_cli(*flags)
+    assert result.returncode == 0, result.stderr
+
+
+def test_wait_until_up_says_it_timed_out_and_what_is_still_down(healthy: StatusServer) -> None:
+    healthy.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+    result = run_cli("wait-until-up", "--timeout", "2")
+    assert result.returncode == 3
+    assert "wait-until-up: timed out after 2 s; still major outage — Claude API" in result.stderr
+
+
+def test_api_key_set_without_a_keyring_suggests_the_environment_variable() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tray_app", "api-key", "set"],
+        input="sk-ant-test-fake\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "ANTHROPIC_API_KEY" in result.stderr
+    assert "Warning" not in result.stderr and "getpass" not in result.stderr, result.stderr

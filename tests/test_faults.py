@@ -144,7 +144,7 @@ def _status(code: int) -> Route:
 
 
 PAGE_FAULTS = {
-    "connection-refused": PageFault(_refused, "Connection refused"),
+    "connection-refused": PageFault(_refused, "connection refused"),
     "connect-timeout-full-backlog": PageFault(_connect_timeout, "timed out connecting", 0.5),
     "read-timeout-slow-drip": PageFault(
         _route(Route(body=SUMMARY_BYTES, headers=JSON_HEADERS, drip=1.0, chunk_size=256)),

@@ -107,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     key = sub.add_parser("api-key", help="the Anthropic API key for the API probe (OS keyring)")
     key.add_argument("action", choices=["set", "delete", "status"])
+    for command in sub.choices.values():  # -v/-vv after the command too: `check -v`
+        command.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=argparse.SUPPRESS,
+            help="more output (-vv for debug)",
+        )
     return parser
 
 
@@ -301,7 +309,7 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
     try:
         window = parse_since(since)
     except (ConfigError, ValueError) as exc:
-        print(f"{APP_NAME}: --since: {exc}", file=sys.stderr)
+        print(f"{APP_NAME}: history: {exc}", file=sys.stderr)
         return 2
     try:
         with History(paths.history_db, readonly=True) as history:
@@ -373,23 +381,47 @@ def cmd_api_key(action: str) -> int:
         else:
             print("API key: none (the API probe checks the front door without one)")
         return 0
+    instead = f"set the {secrets.ENV_VAR} environment variable for the app instead"
     try:
         if action == "delete":
             secrets.delete_api_key()
             print("API key removed from the keyring")
             return 0
-        import getpass
-
-        key = getpass.getpass("Anthropic API key (input hidden): ").strip()
+        if not _keyring_usable():
+            print(f"{APP_NAME}: no OS keyring is available here; {instead}", file=sys.stderr)
+            return 1
+        key = _read_secret("Anthropic API key (input hidden): ")
         if not key:
             print("nothing entered; unchanged", file=sys.stderr)
             return 1
         secrets.set_api_key(key)
     except Exception as exc:  # keyring backends raise their own types
-        print(f"{APP_NAME}: keyring: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from tray_app.core.reasons import plain_reason
+
+        print(f"{APP_NAME}: {plain_reason(exc)}; {instead}", file=sys.stderr)
         return 1
     print("API key saved in the OS keyring")
     return 0
+
+
+def _keyring_usable() -> bool:
+    """Is there a keyring backend that can store a secret (not keyring's "fail" stand-in)?"""
+    try:
+        import keyring
+
+        return float(getattr(keyring.get_keyring(), "priority", 0)) > 0
+    except Exception:
+        return False
+
+
+def _read_secret(prompt: str) -> str:
+    """The key typed without echo at a terminal, or one line read from a pipe (no warning
+    about echo: nothing is shown on a pipe)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    import getpass
+
+    return getpass.getpass(prompt).strip()
 
 
 if __name__ == "__main__":

@@ -241,8 +241,7 @@ class XdgAutostart:
         )
 
     def describe(self) -> str:
-        state = "enabled" if self.is_enabled() else "disabled"
-        return f"XDG autostart entry {self.path} ({state})"
+        return f"XDG autostart entry {self.path}"
 
 
 def xdg_autostart_path(env: Mapping[str, str], home: Path) -> Path:
@@ -314,8 +313,7 @@ class LaunchAgentAutostart:
         return runs_something and agent.get("Disabled") is not True
 
     def describe(self) -> str:
-        state = "enabled" if self.is_enabled() else "disabled"
-        return f"LaunchAgent {self.path} ({state}, takes effect at next login)"
+        return f"LaunchAgent {self.path}, takes effect at next login"
 
 
 def launch_agent_path(home: Path) -> Path:
@@ -409,8 +407,7 @@ class WindowsRunAutostart:
         return bool(self.registry.get_value(RUN_KEY, RUN_VALUE_NAME))
 
     def describe(self) -> str:
-        state = "enabled" if self.is_enabled() else "disabled"
-        return f"registry value HKCU\\{RUN_KEY}\\{RUN_VALUE_NAME} ({state})"
+        return f"registry value HKCU\\{RUN_KEY}\\{RUN_VALUE_NAME}"
 
 
 # --------------------------------------------------------------------------- facade

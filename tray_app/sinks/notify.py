@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import NotifyError
+from tray_app.core.reasons import plain_reason
 from tray_app.core.text import safe_url
 from tray_app.sinks.notification import Notification, Urgency
 
@@ -111,7 +112,7 @@ class DBusBackend:
             raise
         except Exception as exc:  # jeepney raises OSError, DBusErrorResponse, TimeoutError...
             self._drop_connection()
-            raise NotifyError(f"D-Bus notification failed: {exc}") from exc
+            raise NotifyError(f"D-Bus notification failed: {plain_reason(exc)}") from exc
 
     def _send(self, n: Notification) -> None:
         from jeepney import DBusAddress, new_method_call
@@ -211,7 +212,7 @@ class _ActionListener(threading.Thread):
         self.start()
         self._ready.wait(self.timeout)
         if self._error is not None:
-            raise NotifyError(f"cannot listen for notification clicks: {self._error}")
+            raise NotifyError(f"cannot listen for notification clicks: {plain_reason(self._error)}")
 
     def stop(self) -> None:
         self._stop_event.set()

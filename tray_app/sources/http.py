@@ -45,6 +45,7 @@ from tray_app.core.errors import (
     TLSError,
     TooManyRedirects,
 )
+from tray_app.core.reasons import plain_reason
 from tray_app.sources.deadline import deadline, enforce_deadlines
 from tray_app.sources.decoding import ACCEPT_ENCODING, LayerTooLarge, UndecodableBody, decoded
 
@@ -308,8 +309,7 @@ def _has_cause(exc: BaseException, kind: type[BaseException]) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
+    return plain_reason(exc)
 
 
 def _host_of(url: str) -> str:

@@ -126,6 +126,26 @@ def _duration(d: timedelta | None) -> str:
     return f"{hours}h {minutes}m" if hours else f"{minutes}m"
 
 
+_WINDOWS = (
+    ("24h", timedelta(hours=24), "watched_24h"),
+    ("7d", timedelta(days=7), "watched_7d"),
+    ("30d", timedelta(days=30), "watched_30d"),
+)
+
+
+def _coverage(report: HistoryReport) -> str:
+    """ "watched from here: 12 min of the last 24 h, 12 min of 7 d…" when the app did not watch a
+    whole window: the uptime is of that time only, never of the whole window."""
+    parts: list[str] = []
+    for label, window, attr in _WINDOWS:
+        seen = max((getattr(c, attr) for c in report.components), default=timedelta(0))
+        if seen < window * 0.95:
+            parts.append(f"{_duration(seen)} of {label}")
+    if not parts:
+        return ""
+    return "uptime counts only the time watched from here: " + ", ".join(parts)
+
+
 def report_to_text(report: HistoryReport) -> str:
     """A readable table (times in UTC)."""
     lines = [
@@ -141,6 +161,9 @@ def report_to_text(report: HistoryReport) -> str:
                 f"  {clean(c.name):<{width}}  {_percent(c.uptime_24h):>8}  "
                 f"{_percent(c.uptime_7d):>8}  {_percent(c.uptime_30d):>8}"
             )
+        coverage = _coverage(report)
+        if coverage:
+            lines.append(f"  {coverage}")
     lines.append("")
     lines.append(f"Outages since {report.since:%Y-%m-%d %H:%M} UTC")
     if not report.outages:

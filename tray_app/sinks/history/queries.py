@@ -61,6 +61,10 @@ class ComponentUptime:
     uptime_24h: float | None
     uptime_7d: float | None
     uptime_30d: float | None
+    # how long this machine actually watched it in each window: the uptime covers only that
+    watched_24h: timedelta = timedelta(0)
+    watched_7d: timedelta = timedelta(0)
+    watched_30d: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,18 @@ def uptime(history: History, component_id: str, window: timedelta, now: datetime
 
     Up means OPERATIONAL or MAINTENANCE. None when nothing was observed in the window.
     """
+    observed, up = _observed_and_up(history, component_id, window, now)
+    return None if observed <= 0 else up / observed
+
+
+def watched(history: History, component_id: str, window: timedelta, now: datetime) -> timedelta:
+    """How long we actually observed the component in ``[now - window, now]``."""
+    return timedelta(seconds=_observed_and_up(history, component_id, window, now)[0])
+
+
+def _observed_and_up(
+    history: History, component_id: str, window: timedelta, now: datetime
+) -> tuple[float, float]:
     end = epoch(now)
     start = end - window.total_seconds()
     observed = 0.0
@@ -158,7 +174,7 @@ def uptime(history: History, component_id: str, window: timedelta, now: datetime
         observed += overlap
         if t.health in UP:
             up += overlap
-    return None if observed <= 0 else up / observed
+    return observed, up
 
 
 def latency(history: History, target: str, since: datetime) -> list[LatencySample]:
@@ -211,6 +227,9 @@ def build_report(history: History, since: datetime, now: datetime) -> HistoryRep
             uptime_24h=uptime(history, cid, timedelta(hours=24), now),
             uptime_7d=uptime(history, cid, timedelta(days=7), now),
             uptime_30d=uptime(history, cid, timedelta(days=30), now),
+            watched_24h=watched(history, cid, timedelta(hours=24), now),
+            watched_7d=watched(history, cid, timedelta(days=7), now),
+            watched_30d=watched(history, cid, timedelta(days=30), now),
         )
         for cid, name in component_ids(history)
     )
