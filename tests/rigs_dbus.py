@@ -14,12 +14,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jeepney import DBusAddress, new_method_call
+from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
 from jeepney.io.blocking import open_dbus_connection
 
 STARTUP_DEADLINE = 20.0  # generous: a loaded 2-core CI machine can be slow to exec
@@ -113,6 +114,52 @@ def name_has_owner(env: dict[str, str], name: str) -> bool:
     return bool(_bus_call(env["DBUS_SESSION_BUS_ADDRESS"], "NameHasOwner", "s", (name,))[0])
 
 
+class BusMonitor:
+    """Records method calls on the bus that match ``rule`` (org.freedesktop.DBus.Monitoring),
+    e.g. every RegisterStatusNotifierItem an app sends, as (sender, body)."""
+
+    def __init__(self, address: str, rule: str) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self._conn = open_dbus_connection(address)
+        monitoring = DBusAddress(
+            "/org/freedesktop/DBus",
+            bus_name="org.freedesktop.DBus",
+            interface="org.freedesktop.DBus.Monitoring",
+        )
+        self._conn.send_and_get_reply(
+            new_method_call(monitoring, "BecomeMonitor", "asu", ([rule], 0)), timeout=5
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._record, daemon=True)
+        self._thread.start()
+
+    def _record(self) -> None:
+        while not self._stop.is_set():
+            try:
+                msg = self._conn.receive(timeout=0.2)
+            except TimeoutError:
+                continue
+            except (OSError, ValueError):
+                return
+            if msg.header.message_type is MessageType.method_call:
+                sender = str(msg.header.fields.get(HeaderFields.sender, ""))
+                self.calls.append((sender, tuple(msg.body)))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._conn.close()
+
+
+@contextlib.contextmanager
+def bus_monitor(env: dict[str, str], rule: str) -> Iterator[BusMonitor]:
+    monitor = BusMonitor(env["DBUS_SESSION_BUS_ADDRESS"], rule)
+    try:
+        yield monitor
+    finally:
+        monitor.close()
+
+
 class RecordingServer:
     """Handle on a running ``tests/notification_server.py`` subprocess."""
 
@@ -181,7 +228,9 @@ def recording_notification_server(
 
 
 __all__ = [
+    "BusMonitor",
     "RecordingServer",
+    "bus_monitor",
     "name_has_owner",
     "private_session_bus",
     "recording_notification_server",

@@ -62,3 +62,12 @@ def click_menu_item(address: str, bus_name: str, menu_path: str, label: str) -> 
     assert matches, f"no menu item {label!r} in {menu_labels(address, bus_name, menu_path)}"
     menu = DBusAddress(menu_path, bus_name=bus_name, interface=DBUSMENU_IFACE)
     _call(address, menu, "Event", "isvu", (matches[0], "clicked", ("i", 0), int(time.time())))
+
+
+def watcher_items(address: str, watcher: str = "org.kde.StatusNotifierWatcher") -> list[str]:
+    """The watcher's RegisteredStatusNotifierItems ("<bus name><object path>" or a name)."""
+    props = DBusAddress(
+        "/StatusNotifierWatcher", bus_name=watcher, interface="org.freedesktop.DBus.Properties"
+    )
+    body = _call(address, props, "Get", "ss", (watcher, "RegisteredStatusNotifierItems"))
+    return [str(item) for item in body[0][1]]
