@@ -246,7 +246,10 @@ def test_check_with_the_page_refusing_and_probes_answering_is_not_operational(
     result = run_cli("check")
     assert result.returncode == 3, result.stdout + result.stderr
     first = result.stdout.splitlines()[0]
-    assert first == "Claude: the status page cannot be read; status unknown"
+    assert first == (
+        "Claude: the status page cannot be read; status unknown, "
+        "though Claude API, claude.ai answer from here"
+    )
     assert "all systems operational" not in result.stdout
     doc = json.loads(run_cli("check", "--json").stdout)
     assert (doc["overall"], doc["exit_code"], doc["headline"]) == (

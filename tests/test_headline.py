@@ -62,7 +62,8 @@ CASES = {
     "page-refused-probes-answer": Case(
         (page_failed(t(0), network=True), probes(t(0))),
         H.STATUS_PAGE_UNREACHABLE,
-        "Claude: the status page cannot be read; status unknown",
+        "Claude: the status page cannot be read; status unknown, "
+        "though Claude API, claude.ai answer from here",
         3,
         settings(fail=1, ok=1),
     ),
@@ -182,6 +183,16 @@ def test_probe_seen_trouble_while_the_page_is_unreadable_exits_1() -> None:
     assert said.text == (
         "Claude: partial outage — Claude API (from here) · last known at 12:00, "
         "the status page cannot be read"
+    )
+
+
+def test_probe_trouble_before_the_page_was_ever_read() -> None:
+    cfg = settings(fail=1)
+    state, _ = run((page_failed(t(0)), probes(t(1), api=DOWN)), cfg)
+    said = headline(snapshot(state, cfg), tz=UTC)
+    assert (said.text, said.exit_code) == (
+        "Claude: partial outage — Claude API (from here) · the status page cannot be read",
+        1,
     )
 
 

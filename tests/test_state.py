@@ -1037,3 +1037,15 @@ def test_random_walk_invariants(seed: int) -> None:
         if not isinstance(obs, ProbesObserved):  # hysteresis makes probe rounds cumulative
             again, repeated = step(state, obs, DEFAULT)
             assert repeated == () and again == state  # the same news twice is no news
+
+
+def test_recently_resolved_incidents_are_in_the_snapshot_for_24_hours() -> None:
+    opened = incident("i1", "investigating", created=t(0))
+    state, _ = run([page(t(0), incidents=[opened]), page(t(30))], NO_PROBES)
+    recent = snapshot(state, NO_PROBES).recently_resolved
+    assert [(r.incident.id, r.resolved_at, r.lasted) for r in recent] == [
+        ("i1", t(30), timedelta(minutes=30))
+    ]
+    state, _ = step(state, page(t(30 + 24 * 60 + 1)), NO_PROBES)
+    assert snapshot(state, NO_PROBES).recently_resolved == ()
+    assert state.incidents  # still kept for dedupe

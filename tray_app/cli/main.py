@@ -29,7 +29,8 @@ exit codes of `check` (and `wait-until-up`):
   0  all watched services operational
   1  degraded performance, partial outage or maintenance
   2  major outage
-  3  offline, status page unreachable, or unknown
+  3  offline, status page unreachable (unless a watched service is known to be
+     in trouble: then 1 or 2), or a watched service's status unknown
   (`wait-until-up` exits 0 once operational, 3 when --timeout passes first)
 """
 

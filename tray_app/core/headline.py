@@ -125,11 +125,18 @@ def headline(
             phrase += f"; last known at {_when(last_known, snapshot, tz)}: {state}"
         else:
             phrase += "; status unknown"
+            answering = tuple(
+                c for c in snapshot.components if c.watched and c.probe is Health.OPERATIONAL
+            )
+            if answering:
+                phrase += f", though {_grouped(answering, width, labels=False)} answer from here"
     else:
         phrase = state or health.label
-        if stale:
-            when = f" at {_when(last_known, snapshot, tz)}" if last_known is not None else ""
-            phrase += f" · last known{when}, the status page cannot be read"
+        if stale and last_known is not None:
+            when = _when(last_known, snapshot, tz)
+            phrase += f" · last known at {when}, the status page cannot be read"
+        elif stale:
+            phrase += " · the status page cannot be read"
     return Headline(
         health=health,
         phrase=phrase,
