@@ -502,3 +502,19 @@ def test_the_menu_does_not_change_while_nothing_it_shows_changes() -> None:
     first = build_menu(s, MenuPrefs(), NOW, tz=UTC)
     for later in (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=7)):
         assert build_menu(s, MenuPrefs(), NOW + later, tz=UTC) == first
+
+
+def test_tooltip_keeps_last_known_when_many_services_are_down() -> None:
+    names = ["claude.ai", "Claude Console (platform.claude.com)", "Claude API (api.anthropic.com)"]
+    names += ["Claude Code", "Claude Cowork", "Claude for Government"]
+    down = [view(f"c{i}", name, Health.MAJOR_OUTAGE) for i, name in enumerate(names)]
+    s = snap(
+        *down,
+        overall=Health.MAJOR_OUTAGE,
+        page_error="HTTP 503",
+        page_read_at=NOW - timedelta(minutes=20),
+    )
+    text = tooltip_text(s, NOW, UTC)
+    assert len(text) <= TOOLTIP_MAX
+    assert text.startswith("Claude: major outage — claude.ai, Claude Console")
+    assert text.endswith("more · last known at 13:43, the status page cannot be read"), text

@@ -153,7 +153,10 @@ def tooltip_text(snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None = N
 
     "Claude: major outage — Claude API · Elevated errors on Opus (investigating, 12 min)".
     """
-    said = headline(snapshot, width=SHORT_WIDTH, tz=tz)
+    for width in (SHORT_WIDTH, 60, 30, 0):  # fewer names before "last known…" is cut off
+        said = headline(snapshot, width=width, tz=tz)
+        if len(said.text) <= TOOLTIP_MAX:
+            break
     text = said.text
     if said.stale:
         return _shorten(text)  # "last known…" matters more than the incident's name
