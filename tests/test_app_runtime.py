@@ -3,12 +3,19 @@ tray's menu actions do to the settings file, the watched services and the snooze
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, summary_doc
+from tests.statusserver import (
+    API_401,
+    CLOUDFLARE_403,
+    SUMMARY_PATH,
+    StatusServer,
+    summary_doc,
+)
 from tray_app.app import Runtime
 from tray_app.config.load import load_config
 from tray_app.config.schema import API_COMPONENT, CLAUDE_AI_COMPONENT
@@ -25,9 +32,8 @@ def wait_until(check: Callable[[], bool], what: str, deadline: float = 15.0) -> 
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def runtime(status_server: StatusServer) -> Iterator[Runtime]:
-    status_server.set_summary(summary_doc("critical", {CLAUDE_AI_COMPONENT: "major_outage"}))
+def loopback_paths(status_server: StatusServer) -> AppPaths:
+    """The app's folders, with a config file that polls the loopback server every second."""
     status_server.set("/v1/models", API_401)
     status_server.set("/", CLOUDFLARE_403)
     paths = AppPaths.default()
@@ -45,6 +51,13 @@ claude_ai_url = "{status_server.url}/"
 """,
         encoding="utf-8",
     )
+    return paths
+
+
+@pytest.fixture
+def runtime(status_server: StatusServer) -> Iterator[Runtime]:
+    status_server.set_summary(summary_doc("critical", {CLAUDE_AI_COMPONENT: "major_outage"}))
+    paths = loopback_paths(status_server)
     rt = Runtime(load_config(paths.config_file), paths, notify=False)
     snapshots: list[MonitorSnapshot] = []
     rt.start(snapshots.append)
@@ -115,3 +128,45 @@ def test_two_quick_menu_clicks_are_both_saved(runtime: Runtime) -> None:
     )
     saved = load_config(runtime.paths.config_file).settings.notifications
     assert (saved.enabled, saved.service_degraded) == (False, True)
+
+
+def test_polls_that_change_nothing_write_no_state_and_no_history_rows(
+    status_server: StatusServer,
+) -> None:
+    status_server.set_summary(summary_doc())
+    paths = loopback_paths(status_server)
+    rt = Runtime(load_config(paths.config_file), paths, notify=False)
+    rt.start()
+    try:
+        # Settled: the page read and the probes' verdict reached (two rounds).
+        status_server.wait_for_requests(SUMMARY_PATH, 3)
+        status_server.wait_for_requests("/v1/models", 3)
+        time.sleep(0.5)
+        before = paths.state_file.stat()
+        rows_before = history_rows(paths)
+        pages = len(status_server.requests_for(SUMMARY_PATH))
+        status_server.wait_for_requests(SUMMARY_PATH, pages + 4)
+        after = paths.state_file.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+        assert history_rows(paths) == rows_before
+        later = status_server.requests_for(SUMMARY_PATH)[pages:]
+        assert all("if-none-match" in r.headers for r in later)  # answered 304
+
+        status_server.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+        wait_until(lambda: '"major_outage"' in paths.state_file.read_text("utf-8"), "saved")
+    finally:
+        rt.stop()
+    # One latency sample per probe round, not one more per page read.
+    with sqlite3.connect(paths.history_db) as conn:
+        samples = conn.execute(
+            "SELECT coalesce(sum(samples), 0) FROM probe_latency WHERE target = 'api'"
+        ).fetchone()[0]
+    assert 0 < samples <= len(status_server.requests_for("/v1/models"))
+
+
+def history_rows(paths: AppPaths) -> tuple[int, int]:
+    """Rows of events and of service health changes in the history."""
+    with sqlite3.connect(paths.history_db) as conn:
+        events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        health = conn.execute("SELECT count(*) FROM component_health").fetchone()[0]
+    return int(events), int(health)

@@ -217,6 +217,51 @@ def test_no_event_twice_across_a_restart(tmp_path: Path) -> None:
     assert [type(e) for e in rig.events()] == [ServiceRecovered]
 
 
+def test_polls_that_change_nothing_leave_the_state_file_alone_until_its_refresh(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path)
+    rig.store = StateStore(tmp_path / "state.json", monotonic=rig.clock.monotonic)
+    rig.monitor = rig.new_monitor()
+    rig.monitor.run_pending()
+    rig.clock.advance(30)
+    rig.monitor.run_pending()  # the probes' verdict is reached on the second round
+    path = rig.store.path
+    first = path.stat()
+    text = path.read_text(encoding="utf-8")
+
+    for _ in range(8):  # 4 minutes: 4 page reads, 8 probe rounds, 4 ticks, all the same
+        rig.clock.advance(30)
+        rig.monitor.run_pending()
+    assert rig.page.calls == 5 and rig.prober.calls == 10
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert path.read_text(encoding="utf-8") == text
+
+    # Every 5 minutes it is written anyway, so that `statusline` never calls it stale.
+    rig.clock.advance(90)
+    rig.monitor.run_pending()
+    refreshed = read_summary(path)
+    assert refreshed is not None
+    assert refreshed["checked_at"] == rig.clock.now().isoformat()
+    assert refreshed["overall"] == "operational"
+
+    # A change is written at once.
+    rig.page.api = "major_outage"
+    rig.clock.advance(60)
+    rig.monitor.run_pending()
+    assert read_summary(path)["overall"] == "major_outage"  # type: ignore[index]
+
+
+def test_a_probe_that_fails_once_is_saved_though_the_verdict_holds(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.monitor.run_pending()
+    rig.prober.outcome = ProbeOutcome.DOWN
+    rig.clock.advance(30)
+    rig.monitor.run_pending()  # one bad answer: below the threshold, but not "nothing changed"
+    assert rig.monitor.snapshot.overall is Health.OPERATIONAL
+    assert '"outcome":"down"' in rig.store.path.read_text(encoding="utf-8")
+
+
 def test_unreadable_state_file_starts_fresh_and_keeps_the_file(tmp_path: Path) -> None:
     (tmp_path / "state.json").write_text("{not json", encoding="utf-8")
     rig = Rig(tmp_path)

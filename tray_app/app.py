@@ -30,7 +30,7 @@ from tray_app.config.schema import Settings
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
-from tray_app.core.models import MonitorSnapshot, ProviderStatus
+from tray_app.core.models import MonitorSnapshot, ProbeResult, ProviderStatus
 from tray_app.core.text import safe_url
 from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
@@ -79,6 +79,7 @@ class Runtime:
         self._printer = printer
         self._last_prune: datetime | None = None
         self._history_error: str | None = None
+        self._recorded_probes: tuple[ProbeResult, ...] = ()
 
         self.sources = build_sources(self.settings, clock=self._clock)
         self.history: History | None = None
@@ -193,7 +194,11 @@ class Runtime:
         assert self.history is not None
         try:
             self.history.record_events(events)
+            if snapshot.probes == self._recorded_probes:
+                # a page read or a tick republishes the last probe round: it is recorded already
+                snapshot = dataclasses.replace(snapshot, probes=())
             self.history.record_snapshot(snapshot)
+            self._recorded_probes = snapshot.probes or self._recorded_probes
             now = self._clock.now()
             if self._last_prune is None or now - self._last_prune > PRUNE_EVERY:
                 self.history.prune(now, self.settings.history.retention_days)
@@ -369,8 +374,11 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
     runtime.start(on_snapshot)
     if owner:
         instance.serve(runtime.check_now)
+    # On POSIX a signal interrupts the wait and its handler sets ``stop``: no need to wake up
+    # twice a second while idle. Elsewhere the wait has to look now and then.
+    wake_every = None if os.name == "posix" else 0.5
     try:
-        while not stop.wait(0.5):
+        while not stop.wait(wake_every):
             pass
     except KeyboardInterrupt:
         pass

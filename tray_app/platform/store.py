@@ -2,6 +2,10 @@
 
 One small JSON file, replaced atomically. ``statusline`` reads only the ``summary`` part, so it
 needs neither the network nor the state machine.
+
+A poll that changes nothing but timestamps (a 304, the same probe answers) does not rewrite the
+file: it is written when what it says changes, and otherwise at most every ``REFRESH_SECONDS``,
+so that ``statusline`` (which calls a summary older than 10 minutes stale) stays fresh.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import contextlib
 import json
 import logging
 import os
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,14 @@ from tray_app.platform.atomic import write_atomic
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+REFRESH_SECONDS = 300.0
+# Keys whose values move with every poll without saying anything new: when it was checked or
+# fetched, when a probe answered and how fast, and how many rounds in a row answered the same
+# (the answer itself, and the verdict once a streak reaches its threshold, are compared).
+_VOLATILE_KEYS = frozenset(
+    {"saved_at", "checked_at", "last_checked", "fetched_at", "at", "latency_ms"}
+    | {"good_streak", "bad_streak"}
+)
 
 
 def write_json_atomic(path: Path, data: object) -> None:
@@ -45,8 +59,18 @@ def summary_from_snapshot(snapshot: MonitorSnapshot) -> dict[str, Any]:
 
 
 class StateStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        refresh: float = REFRESH_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = path
+        self._refresh = refresh
+        self._monotonic = monotonic
+        self._written: object = None  # what the file says, timestamps left out
+        self._written_at: float | None = None
 
     def load_engine(self) -> tuple[dict[str, Any] | None, str | None]:
         """The persisted engine state (or None) and a one-line notice if the file was unusable."""
@@ -76,16 +100,39 @@ class StateStore:
             os.replace(self.path, aside)
         return f"{why}; starting fresh (kept as {aside})"
 
-    def save(self, engine: dict[str, Any], snapshot: MonitorSnapshot) -> None:
+    def save(self, engine: dict[str, Any], snapshot: MonitorSnapshot) -> bool:
+        """Write the state if it says something new (or the file is due a refresh).
+
+        Returns True if the file was written. A failed write is retried at the next save.
+        """
+        summary = summary_from_snapshot(snapshot)
+        meaning = _meaning({"summary": summary, "engine": engine})
+        now = self._monotonic()
+        if (
+            meaning == self._written
+            and self._written_at is not None
+            and now - self._written_at < self._refresh
+        ):
+            return False
         write_json_atomic(
             self.path,
             {
                 "version": FORMAT_VERSION,
                 "saved_at": datetime.now().astimezone().isoformat(),
-                "summary": summary_from_snapshot(snapshot),
+                "summary": summary,
                 "engine": engine,
             },
         )
+        self._written, self._written_at = meaning, now
+        return True
+
+
+def _meaning(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _meaning(v) for k, v in value.items() if k not in _VOLATILE_KEYS}
+    if isinstance(value, list):
+        return [_meaning(v) for v in value]
+    return value
 
 
 def save_summary(path: Path, snapshot: MonitorSnapshot) -> None:
