@@ -88,6 +88,8 @@ class _Handler(socketserver.StreamRequestHandler):
             line = self.rfile.readline(_MAX_REQUEST).decode("ascii", "replace").strip()
         except OSError:
             return
+        if not line:
+            return  # a knock that asks nothing: release() waking the loop
         token, _, command = line.partition(" ")
         if not hmac.compare_digest(token.encode(), self.server.token.encode()):
             self.server.rejections.add()
@@ -155,7 +157,10 @@ class SingleInstance:
         )
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="instance-doorbell"
+            # no polling while idle: the loop sleeps until a connection (release() knocks)
+            target=server.serve_forever,
+            kwargs={"poll_interval": None},
+            name="instance-doorbell",
         )
         self._thread.daemon = True
         self._thread.start()
@@ -166,7 +171,7 @@ class SingleInstance:
         """Stop listening, forget the endpoint and drop the lock (idempotent)."""
         server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
+            _shut_down(server)
             server.server_close()
             server.rejections.report()
             with contextlib.suppress(FileNotFoundError):
@@ -176,6 +181,18 @@ class SingleInstance:
             self._thread = None
         if self._lock.is_locked:
             self._lock.release()
+
+
+def _shut_down(server: _DoorbellServer) -> None:
+    """``shutdown()`` waits until the serving loop looks at its flag, and the loop looks only
+    when a connection wakes it: knock until it has stopped."""
+    stopper = threading.Thread(target=server.shutdown, name="doorbell-stop", daemon=True)
+    stopper.start()
+    port = int(server.server_address[1])
+    while stopper.is_alive():
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        stopper.join(0.05)
 
 
 def _write_private(path: Path, data: dict[str, object]) -> None:
