@@ -18,6 +18,7 @@ from tray_app.config.schema import Settings
 from tray_app.core import state as engine
 from tray_app.core.clock import SystemClock
 from tray_app.core.errors import FetchTimeout, HTTPStatusError, NetworkError, SourceError
+from tray_app.core.headline import headline
 from tray_app.core.models import Health, MonitorSnapshot, PageFailure, PageSnapshot
 from tray_app.sources.build import Sources, build_sources
 from tray_app.sources.providers import build_readers, read_in_background
@@ -116,13 +117,14 @@ def wait_until_up(
     per_check = max(settings.status_page.timeout, settings.probes.timeout)
     sources = build_sources(settings)
     state = engine.initial_state()
-    last_headline: Health | None = None
+    last_said: str | None = None
     try:
         while True:
             state, snap = _evaluate(sources, settings, state, clock, per_check)
-            if snap.overall is not last_headline:
+            said = headline(snap).text
+            if said != last_said:  # the headline, each time it changes
                 report(snap)
-                last_headline = snap.overall
+                last_said = said
             if snap.overall is Health.OPERATIONAL:
                 return True, snap
             wait = interval
