@@ -33,7 +33,7 @@ _BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Confi
   <listen>unix:dir={socket_dir}</listen>
   <servicedir>{service_dir}</servicedir>
   <auth>EXTERNAL</auth>
-  <policy context="default">
+  <policy context="default">{allow_users}
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -71,11 +71,16 @@ def _wait_until(check: Any, what: str, deadline: float = STARTUP_DEADLINE) -> No
 
 
 @contextlib.contextmanager
-def private_session_bus(services: Mapping[str, str] | None = None) -> Iterator[dict[str, str]]:
+def private_session_bus(
+    services: Mapping[str, str] | None = None, *, any_user: bool = False
+) -> Iterator[dict[str, str]]:
     """Start a private session bus; yield ``os.environ`` + ``DBUS_SESSION_BUS_ADDRESS``.
 
-    ``services`` maps a bus name to the command line the bus runs to activate it."""
+    ``services`` maps a bus name to the command line the bus runs to activate it.
+    ``any_user``: other local users may connect too (a session run as another user)."""
     with tempfile.TemporaryDirectory(prefix="cst-dbus-") as tmp:
+        if any_user:
+            Path(tmp).chmod(0o755)
         service_dir = Path(tmp) / "services"
         service_dir.mkdir()
         for name, command in (services or {}).items():
@@ -84,7 +89,12 @@ def private_session_bus(services: Mapping[str, str] | None = None) -> Iterator[d
             )
         config = Path(tmp) / "session.conf"
         config.write_text(
-            _BUS_CONFIG.format(socket_dir=tmp, service_dir=service_dir), encoding="utf-8"
+            _BUS_CONFIG.format(
+                socket_dir=tmp,
+                service_dir=service_dir,
+                allow_users='\n    <allow user="*"/>' if any_user else "",
+            ),
+            encoding="utf-8",
         )
         proc = subprocess.Popen(
             ["dbus-daemon", f"--config-file={config}", "--print-address", "--nofork"],
