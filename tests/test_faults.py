@@ -52,6 +52,7 @@ from tests.statusserver import (
     SUMMARY_PATH,
     Route,
     StatusServer,
+    component_doc,
     incident_doc,
     redirect,
     summary_doc,
@@ -65,6 +66,7 @@ from tray_app.sinks.history.queries import ComponentUptime, HistoryReport, Outag
 from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.notification import Urgency, make_notification
 from tray_app.sinks.notify import DBusBackend
+from tray_app.sources import summary
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor
 
@@ -762,3 +764,46 @@ def test_duplicate_incident_ids_run_the_hook_once_however_often_polled(
     assert [line for line in monitor_lines(caplog) if "twice" in line] == [
         "status page sent incident 'twin' twice; using the last one"
     ]
+
+
+def test_a_huge_page_is_read_only_up_to_500_components_and_incidents(
+    healthy_probes: StatusServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(summary, "_warned", set())  # said once per process: say it here
+    doc = summary_doc("minor")
+    doc["components"] = [component_doc(f"big{n:05}", "operational", n) for n in range(3000)]
+    doc["incidents"] = [incident_doc(f"many{n:04}", component_ids=()) for n in range(1200)]
+    healthy_probes.set(SUMMARY_PATH, Route(body=json.dumps(doc).encode(), headers=JSON_HEADERS))
+    with Pipeline(make_settings(healthy_probes.url, max_body_bytes=64 * MiB)) as pipe:
+        pipe.run_for(180)
+        snap = pipe.snapshot
+    assert snap.page_error is None
+    assert len(snap.incidents) == 500
+    said = [line for line in monitor_lines(caplog) if "more than 500" in line]
+    assert said == [
+        "status page sent more than 500 components; reading only the first 500",
+        "status page sent more than 500 incidents; reading only the first 500",
+    ]
+    assert_no_false_down(pipe)
+
+
+def test_a_remote_plain_http_address_in_the_settings_is_warned_about_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = make_settings(
+        "http://status.example.invalid",
+        "https://api.example.invalid/v1/models",
+        "http://claude.example.invalid/",
+    )
+    with Pipeline(settings):
+        pass  # built, never run: nothing leaves the machine
+    said = [line for line in monitor_lines(caplog) if "plain http" in line]
+    assert said == [
+        "the status page http://status.example.invalid/api/v2/summary.json uses plain http: "
+        "anyone on the way can read or change its answers (use https)",
+        "the claude.ai probe's address http://claude.example.invalid/ uses plain http: "
+        "anyone on the way can read or change its answers (use https)",
+    ]
+    with Pipeline(make_settings(closed_port_url())):
+        pass
+    assert len([line for line in monitor_lines(caplog) if "plain http" in line]) == 2

@@ -29,6 +29,7 @@ from tests.statusserver import (
 from tray_app.config.schema import API_COMPONENT, CONSOLE_COMPONENT
 from tray_app.core.errors import BodyTooLarge, HTTPStatusError, InvalidResponse, NetworkError
 from tray_app.core.models import Health, PageSnapshot
+from tray_app.sources import summary
 from tray_app.sources.http import TooManyRedirects, build_client
 from tray_app.sources.statuspage import StatusPageClient, parse_summary, parse_time
 
@@ -370,7 +371,10 @@ def test_duplicate_incident_ids_last_wins_warned_once(caplog: pytest.LogCaptureF
     _one_warning(caplog, "incident 'dup1' twice")
 
 
-def test_at_most_500_components_and_incidents_are_read(caplog: pytest.LogCaptureFixture) -> None:
+def test_at_most_500_components_and_incidents_are_read(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(summary, "_warned", set())  # said once per process: say it here
     doc = summary_doc("minor")
     doc["components"] = [component_doc(f"c{n:05}") for n in range(2000)]
     doc["incidents"] = [incident_doc(f"i{n:05}", component_ids=()) for n in range(800)]
