@@ -40,7 +40,7 @@ def format_statusline(summary: dict[str, Any] | None, now: datetime) -> str:
         except (ValueError, TypeError):
             age = None
         if age is not None and age > STALE_AFTER:
-            text += f" — checked {format_duration(age)} ago"
+            text += f" (stale: {format_duration(age)} old)"
     return clean(text)
 
 
