@@ -213,3 +213,12 @@ def test_claude_ai_stays_known_while_the_rest_is_unknown() -> None:
         CLAUDE_AI_COMPONENT,
     }
     assert snap.overall is H.UNKNOWN  # four services never seen: not "all operational"
+
+
+def test_statusline_says_when_its_state_is_old() -> None:
+    state, _ = run((page(t(0)), probes(t(0))), DEFAULT)
+    summary = summary_from_snapshot(snapshot(state, DEFAULT))
+    assert format_statusline(summary, t(5)) == "Claude: ✓ all systems operational"
+    assert format_statusline(summary, t(125)) == (
+        "Claude: ✓ all systems operational (stale: 2 h 5 min old)"
+    )
