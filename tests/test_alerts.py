@@ -413,12 +413,54 @@ def test_an_outage_and_its_new_incident_in_one_check_make_one_notification() -> 
     opened = IncidentOpened(at=T0, incident=incident(components=(API_COMPONENT,)))
     events = [opened, down(API_COMPONENT)]
     (n,) = policy().decide(events, snap(api=Health.MAJOR_OUTAGE), T0)[1]
-    assert n.title == "Claude API down"
-    assert n.body.splitlines()[0] == "Claude API: major outage"
-    assert n.body.splitlines()[1].startswith(f"{REAL_NAME} (investigating): We are currently")
+    # the cause first: the incident's name is the title, the services follow, then the update
+    assert n.title == REAL_NAME
+    assert n.body.splitlines() == [
+        "major outage: Claude API",
+        "We are currently investigating this issue.",
+    ]
     assert n.url == REAL_SHORTLINK
     assert n.urgency is Urgency.CRITICAL
     assert set(n.keys) == {opened.key, events[1].key}
+    assert n.threads == (f"component:{API_COMPONENT}", "incident:inc1")
+    assert not n.ends
+
+
+def test_six_services_and_their_incident_the_cause_leads_and_names_are_compact() -> None:
+    """The issue's case: an incident opens and six services go down in one check; the title
+    was "6 services down: claude.ai, platform.claude.com (formerly…" and the name was cut off."""
+    names = {
+        "a": "claude.ai",
+        "b": "platform.claude.com (formerly console.anthropic.com)",
+        "c": "Claude API (api.anthropic.com)",
+        "d": "Claude Code",
+        "e": "Claude Cowork",
+        "f": "Claude for Government",
+    }
+    views = tuple(
+        ComponentView(cid, name, Health.PARTIAL_OUTAGE, Health.PARTIAL_OUTAGE, None, None)
+        for cid, name in names.items()
+    )
+    snapshot = MonitorSnapshot(Health.PARTIAL_OUTAGE, "", views)
+    opened = IncidentOpened(T0, incident(body=REAL_MULTILINE_BODY, components=tuple(names)))
+    events: list[Event] = [opened]
+    events += [
+        ServiceDown(T0, cid, name, Health.PARTIAL_OUTAGE, Health.OPERATIONAL)
+        for cid, name in names.items()
+    ]
+    (n,) = policy().decide(events, snapshot, T0)[1]
+    assert n.title == REAL_NAME
+    lines = n.body.splitlines()
+    assert lines[0] == "partial outage: claude.ai, platform.claude.com, API +3"
+    assert lines[1].startswith("We are investigating errors related to creating workspaces")
+
+
+def test_a_service_going_down_under_an_open_incident_is_titled_by_the_incident() -> None:
+    snapshot = replace(snap(api=Health.MAJOR_OUTAGE), incidents=(incident(),))
+    (n,) = policy().decide([down(API_COMPONENT)], snapshot, T0)[1]
+    assert n.title == REAL_NAME
+    assert n.body.splitlines()[0] == "major outage: Claude API"
+    assert "incident:inc1" in n.threads
 
 
 def test_a_recovery_and_its_resolved_incident_in_one_check_make_one_notification() -> None:
@@ -431,6 +473,15 @@ def test_a_recovery_and_its_resolved_incident_in_one_check_make_one_notification
     (n,) = p.decide([recovered(API_COMPONENT, 30, down_for=30), resolved], OK_SNAP, at(30))[1]
     assert n.title == "Claude API is back"
     assert f"Resolved: {REAL_NAME}" in n.body
+    assert n.ends and set(n.threads) == {f"component:{API_COMPONENT}", "incident:inc1"}
+
+
+def test_a_partial_recovery_says_what_is_still_in_trouble() -> None:
+    p = policy()
+    p.decide([down(API_COMPONENT), down(CLAUDE_AI_COMPONENT)],
+             snap(api=Health.MAJOR_OUTAGE, ai=Health.MAJOR_OUTAGE), T0)  # fmt: skip
+    (n,) = p.decide([recovered(API_COMPONENT, 5)], snap(ai=Health.MAJOR_OUTAGE), at(5))[1]
+    assert n.body.splitlines()[-1] == "Still in trouble: claude.ai"
 
 
 def test_an_incident_about_another_component_stays_separate() -> None:
@@ -451,22 +502,32 @@ def test_several_recoveries_in_one_check_make_one_notification() -> None:
 # Each step: (minute, events, snapshot health of the API, expected titles at that step).
 FLAP_CASES: list[tuple[str, list[tuple[float, list[Event], Health, list[str]]]]] = [
     (
-        "down-up-down inside the interval: one notification",
+        # each is news; the bubble is updated in place (threads), not held back
+        "down-up-down inside the interval: each told at once",
         [
             (0, [down(minutes=0)], Health.MAJOR_OUTAGE, ["Claude API down"]),
-            (1, [recovered(minutes=1)], Health.OPERATIONAL, []),
-            (2, [down(minutes=2)], Health.MAJOR_OUTAGE, []),
+            (1, [recovered(minutes=1)], Health.OPERATIONAL, ["Claude API is back"]),
+            (2, [down(minutes=2)], Health.MAJOR_OUTAGE, ["Claude API down"]),
             (6, [], Health.MAJOR_OUTAGE, []),
         ],
     ),
     (
-        "recovery inside the interval is told when it ends",
+        "a recovery inside the interval is never held",
         [
             (0, [down(minutes=0)], Health.MAJOR_OUTAGE, ["Claude API down"]),
-            (1, [recovered(minutes=1)], Health.OPERATIONAL, []),
-            (4, [], Health.OPERATIONAL, []),
-            (5, [], Health.OPERATIONAL, ["Claude API is back"]),
+            (1, [recovered(minutes=1)], Health.OPERATIONAL, ["Claude API is back"]),
+            (5, [], Health.OPERATIONAL, []),
             (9, [], Health.OPERATIONAL, []),
+        ],
+    ),
+    (
+        "the issue's case: major, partial after 10 s (held), operational after 20 s: back at once",
+        [
+            (0, [down(minutes=0)], Health.MAJOR_OUTAGE, ["Claude API down"]),
+            (10 / 60, [down(minutes=10 / 60, health=Health.PARTIAL_OUTAGE)],
+             Health.PARTIAL_OUTAGE, []),
+            (20 / 60, [recovered(minutes=20 / 60)], Health.OPERATIONAL, ["Claude API is back"]),
+            (6, [], Health.OPERATIONAL, []),
         ],
     ),
     (
@@ -496,12 +557,15 @@ def test_flapping(steps: list[tuple[float, list[Event], Health, list[str]]]) -> 
         assert titles(notes) == expected, f"at minute {minute}"
 
 
-def test_settled_recovery_reports_full_outage_length() -> None:
+def test_recovery_reports_the_real_outage_length_from_the_first_down() -> None:
     p = policy(min_interval=300.0)
     p.decide([down(minutes=0)], snap(api=Health.MAJOR_OUTAGE), at(0))
-    p.decide([recovered(minutes=1)], OK_SNAP, at(1))
-    (n,) = p.decide([], OK_SNAP, at(5))[1]
-    assert n.body == "Claude API is working again after 5 min down."
+    p.decide([down(minutes=10 / 60, health=Health.PARTIAL_OUTAGE)],
+             snap(api=Health.PARTIAL_OUTAGE), at(10 / 60))  # fmt: skip
+    (n,) = p.decide([recovered(minutes=20 / 60)], OK_SNAP, at(20 / 60))[1]
+    assert n.body == "Claude API is working again after 20 s down."
+    assert n.ends and n.threads == (f"component:{API_COMPONENT}",)
+    assert p.decide([], OK_SNAP, at(6))[1] == ()  # nothing left pending
 
 
 def test_min_interval_is_per_component() -> None:
@@ -798,3 +862,45 @@ def test_quiet_hours_changed_from_the_settings_apply_at_once() -> None:
     p = policy()
     p.update_settings(NotificationSettings(quiet_hours="00:00-23:59"), WatchSettings())
     assert p.decide([down()], snap(api=Health.MAJOR_OUTAGE), T0)[1] == ()
+
+
+# ---- "tell me when it's back": a one-shot mode per outage ----
+
+
+def test_tell_when_back_silences_updates_and_tells_the_recovery_exactly_once() -> None:
+    p = policy(min_interval=60.0, reminder_minutes=10, incident_updated=True)
+    snapshot = replace(snap(api=Health.MAJOR_OUTAGE), incidents=(incident(),))
+    (first,) = p.decide([down(minutes=0)], snapshot, at(0))[1]
+    p.tell_when_back(first.threads)
+    update = IncidentUpdated(at(3), incident(status="identified", update_id="u2"),
+                             "investigating", None)  # fmt: skip
+    worse = down(minutes=4, health=Health.PARTIAL_OUTAGE)
+    assert p.decide([update, worse], snapshot, at(4))[1] == ()
+    assert p.decide([], snapshot, at(30))[1] == ()  # no reminder, no settled severity change
+    (back,) = p.decide([recovered(minutes=40)], OK_SNAP, at(40))[1]
+    assert back.title == "Claude API is back" and back.ends
+    # the next outage of the same service is news again
+    notes = p.decide([down(minutes=50)], snap(api=Health.MAJOR_OUTAGE), at(50))[1]
+    assert titles(notes) == ["Claude API down"]
+
+
+def test_tell_when_back_survives_a_restart_and_overrides_the_recovered_switch() -> None:
+    p = policy(service_recovered=False)
+    (first,) = p.decide([down(minutes=0)], snap(api=Health.MAJOR_OUTAGE), at(0))[1]
+    p.tell_when_back(first.threads)
+    again = AlertPolicy.from_dict(
+        NotificationSettings(service_recovered=False), WatchSettings(), json.loads(
+            json.dumps(p.to_dict())), tz=UTC,
+    )  # fmt: skip
+    (back,) = again.decide([recovered(minutes=9)], OK_SNAP, at(9))[1]
+    assert back.title == "Claude API is back"
+    assert again.decide([recovered(minutes=19)], OK_SNAP, at(19))[1] == ()
+
+
+def test_escaped_markup_is_decoded_then_stripped_never_a_live_tag() -> None:
+    """Issue 11 item 10: entities were decoded after tags were stripped, so an escaped link
+    came out as a real <a href> for the notify-send fallback."""
+    raw = "Fixed &lt;a href=&quot;https://evil.example/&quot;&gt;details&lt;/a&gt; &amp; more"
+    assert plain_text(raw) == "Fixed details & more"
+    n = make_notification("&lt;b&gt;Title&lt;/b&gt;", raw)
+    assert "<" not in n.title + n.body and "href" not in n.body

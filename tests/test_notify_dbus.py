@@ -27,6 +27,7 @@ from tray_app.sinks.notification import Notification, Urgency, make_notification
 from tray_app.sinks.notify import (
     CallableBackend,
     DBusBackend,
+    Delivery,
     MenuLineBackend,
     Notifier,
     NotifySendBackend,
@@ -118,7 +119,7 @@ def test_dbus_backend_sends_the_exact_notify_call(bus_env: dict[str, str], tmp_p
 @pytest.mark.parametrize(
     ("caps", "url", "actions", "body"),
     [
-        (("actions", "body"), "https://stspg.io/x", ["default", "Open status page"], "a < b & c"),
+        (("actions", "body"), "https://stspg.io/x", ["default", "Open incident"], "a < b & c"),
         (("body",), "https://stspg.io/x", [], "a < b & c"),
         (("actions", "body"), None, [], "a < b & c"),
         (("actions", "body", "body-markup"), None, [], "a &lt; b &amp; c"),
@@ -183,6 +184,71 @@ def test_real_notify_send_reaches_the_recording_server(
     assert call["hints"]["desktop-entry"] == "claude-status-tray"
 
 
+def test_real_notify_send_updates_its_bubble_in_place_and_escapes_markup(
+    bus_env: dict[str, str], tmp_path: Path
+) -> None:
+    """notify-send >= 0.7.10 prints the id (--print-id) and replaces (--replace-id). The body
+    is escaped: notify-send passes it as is, and a body-markup server would render a link
+    (issue 11 item 10: an escaped `&lt;a href` from the page must not come out live)."""
+    page_text = "Fixed &lt;a href=&quot;https://evil.example/&quot;&gt;here&lt;/a&gt; a < b & c"
+    down = make_notification("API down", page_text, Urgency.CRITICAL)
+    raw = Notification(title="API back", body='<a href="https://evil.example/">x</a> & y')
+    caps = ("actions", "body", "body-markup")
+    with recording_notification_server(bus_env, tmp_path, caps) as server:
+        backend = NotifySendBackend(ICON)
+        first = Notifier([backend]).deliver(down)
+        assert first is not None and first.notification_id is not None
+        second = Notifier([backend]).deliver(raw, replaces=first)
+        calls = server.wait_for_notify(2)
+    assert [c["replaces_id"] for c in calls] == [0, first.notification_id]
+    assert second is not None and second.notification_id == first.notification_id
+    assert calls[0]["body"] == "Fixed here a &lt; b &amp; c"
+    assert calls[1]["body"] == '&lt;a href="https://evil.example/"&gt;x&lt;/a&gt; &amp; y'
+    assert "<a" not in calls[0]["body"] + calls[1]["body"]
+
+
+def test_dbus_backend_replaces_withdraws_and_reports_button_clicks(
+    bus_env: dict[str, str], tmp_path: Path
+) -> None:
+    clicks: list[tuple[int, str]] = []
+    down = make_notification("API down", "b", Urgency.CRITICAL, "https://stspg.io/x",
+                             threads=["component:api"])  # fmt: skip
+    back = make_notification("API back", "b", Urgency.NORMAL, "https://example.com/",
+                             threads=["component:api"], ends=True)  # fmt: skip
+    with recording_notification_server(bus_env, tmp_path) as server:
+        backend = DBusBackend(None, lambda u: None, bus_env["DBUS_SESSION_BUS_ADDRESS"])
+        notifier = Notifier([backend, MenuLineBackend()])
+        notifier.set_action_handler(lambda nid, key: clicks.append((nid, key)))
+        try:
+            first = notifier.deliver(down)
+            assert first == Delivery("dbus", 1, True)
+            assert notifier.deliver(back, replaces=first) == first
+            other = notifier.deliver(make_notification("Other", "x"))
+            assert other is not None and notifier.withdraw(other)
+            server.invoke_action(1, "until-back")
+            server.invoke_action(1, "snooze-1h")
+            assert wait_for(lambda: len(clicks) == 2)
+        finally:
+            notifier.close()
+        calls = [c for c in server.calls() if c["method"] in ("Notify", "CloseNotification")]
+    assert [(c["method"], c.get("replaces_id"), c["id"]) for c in calls] == [
+        ("Notify", 0, 1),
+        ("Notify", 1, 1),
+        ("Notify", 0, 2),
+        ("CloseNotification", None, 2),
+    ]
+    assert calls[0]["actions"] == ["default", "Open incident", "snooze-1h", "Snooze 1 h",
+                                   "until-back", "Tell me when it's back"]  # fmt: skip
+    assert calls[1]["actions"] == ["default", "Open status page", "snooze-1h", "Snooze 1 h"]
+    assert calls[2]["actions"] == []  # no link, no outage: no buttons
+    assert clicks == [(1, "until-back"), (1, "snooze-1h")]
+
+
+def test_the_menu_line_is_not_a_delivery_anyone_saw() -> None:
+    delivery = Notifier([MenuLineBackend()]).deliver(make_notification("API down", ""))
+    assert delivery == Delivery("menu", None, False)
+
+
 # ---- falling through ----
 
 
@@ -202,7 +268,8 @@ def test_no_server_on_the_bus_falls_through_to_notify_send(
         assert notifier.send(n) == "notify-send"
     finally:
         notifier.close()
-    (argv,) = [json.loads(line) for line in record.read_text().splitlines()]
+    asked_help, argv = [json.loads(line) for line in record.read_text().splitlines()]
+    assert asked_help == ["--help"]  # does it have --print-id and --replace-id? (this one: no)
     assert argv == [
         "--app-name=Claude Status Tray",
         "--urgency=critical",

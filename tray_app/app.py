@@ -34,14 +34,15 @@ from tray_app.core.models import MonitorSnapshot, ProbeResult, ProviderStatus
 from tray_app.core.text import safe_url
 from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
-from tray_app.platform.store import StateStore, write_json_atomic
+from tray_app.platform.store import StateStore
 from tray_app.sinks.alert_state import AlertPrefs
 from tray_app.sinks.alerts import AlertPolicy
+from tray_app.sinks.announce import Announcer
 from tray_app.sinks.dispatch import Dispatcher, Sink
 from tray_app.sinks.history.store import History
 from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.menu import MenuPrefs
-from tray_app.sinks.notification import make_notification
+from tray_app.sinks.notification import Notification, make_notification
 from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
 from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
 from tray_app.sinks.settings_notice import UnknownIdsNotice
@@ -94,14 +95,21 @@ class Runtime:
         self.menu_line = MenuLineBackend()
         self.notifier: Notifier | None = None
         self.policy: AlertPolicy | None = None
+        self.announcer: Announcer | None = None
         if notify:
             icon_path = self._write_notification_icon()
             self.notifier = Notifier(
                 default_backends(tray_notify=tray_notify, icon_path=icon_path, menu=self.menu_line)
             )
-            self.policy = AlertPolicy.from_dict(
-                self.settings.notifications, self.settings.watch, _read_json(paths.alerts_file)
+            self.announcer = Announcer.load(
+                self.settings.notifications,
+                self.settings.watch,
+                paths.alerts_file,
+                snooze=self._snooze_from_bubble,
+                dress=self._dress_notification,
             )
+            self.policy = self.announcer.policy
+            self.notifier.set_action_handler(self.announcer.on_action)
         self.hooks = HookRunner(self.settings.hooks) if self.settings.hooks else None
 
         sinks: list[tuple[str, Sink]] = []
@@ -110,7 +118,7 @@ class Runtime:
         sinks.append(("snapshot", self._snapshot_sink))
         if printer is not None:
             sinks.append(("printer", self._printer_sink))
-        if self.policy is not None:
+        if self.announcer is not None:
             sinks.append(("notifications", self._notify_sink))
         if self.hooks is not None:
             sinks.append(("hooks", self._hooks_sink))
@@ -133,6 +141,7 @@ class Runtime:
             on_update=self._with_providers,
             clock=self._clock,
             store=StateStore(paths.state_file) if record else None,
+            enrich=self.sources.incidents.enrich,
         )
         if self.monitor.notice:
             self.notices.append(self.monitor.notice)
@@ -220,25 +229,19 @@ class Runtime:
             self._printer(format_event(event))
 
     def _notify_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
-        assert self.policy is not None and self.notifier is not None
+        assert self.announcer is not None and self.notifier is not None
         self.choices.reload_prefs_if_changed()
+        prefs = AlertPrefs(snoozed_until=self.choices.prefs.snoozed_until)
         with self._settings_lock:
-            _, notifications = self.policy.decide(
-                events,
-                snapshot,
-                self._clock.now(),
-                AlertPrefs(snoozed_until=self.choices.prefs.snoozed_until),
-            )
-        for n in notifications:
-            n = with_provider_context(n, snapshot)
-            n = dataclasses.replace(n, icon=self._state_icon(snapshot))
-            delivered = self.notifier.send(n)
-            log.info("notification %r via %s", n.title, delivered or "nothing")
-        if events or notifications:
-            try:
-                write_json_atomic(self.paths.alerts_file, self.policy.to_dict())
-            except OSError as exc:
-                log.error("could not save notification state: %s", exc)
+            self.announcer.announce(self.notifier, snapshot, events, self._clock.now(), prefs)
+
+    def _snooze_from_bubble(self, duration: timedelta) -> None:
+        self.choices.snooze(duration)
+
+    def _dress_notification(self, n: Notification, snapshot: MonitorSnapshot) -> Notification:
+        """As it goes out: the other services' context on "down" news, the state's icon."""
+        n = with_provider_context(n, snapshot)
+        return dataclasses.replace(n, icon=self._state_icon(snapshot))
 
     def _hooks_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         assert self.hooks is not None
@@ -301,15 +304,6 @@ class Runtime:
             log.warning("no notification icon: %s", exc)
             return None
         return path
-
-
-def _read_json(path: Path) -> Any:
-    import json
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def open_path(path: Path) -> None:

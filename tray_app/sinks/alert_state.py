@@ -44,6 +44,8 @@ class AlertPolicyState:
     seen_keys: tuple[str, ...] = ()  # oldest first, at most MAX_SEEN_KEYS
     components: Mapping[str, ComponentAlert] = field(default_factory=dict)
     held: tuple[Notification, ...] = ()  # held by quiet hours
+    # outages the user asked to hear about only once more, when they are over
+    until_back: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -63,6 +65,7 @@ class AlertPolicyState:
                 for cid, c in self.components.items()
             },
             "held": [n.to_dict() for n in self.held],
+            "until_back": list(self.until_back),
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class AlertPolicyState:
                 seen_keys=tuple(str(k) for k in data.get("seen_keys", ()))[-MAX_SEEN_KEYS:],
                 components=components,
                 held=tuple(Notification.from_dict(n) for n in data.get("held", ()))[-MAX_HELD:],
+                until_back=tuple(str(t) for t in data.get("until_back", ()))[-MAX_HELD:],
             )
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("ignoring unreadable alert state: %s", exc)

@@ -5,7 +5,9 @@ this module decides *what* it says.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -20,6 +22,10 @@ from tray_app.core.events import (
     MaintenanceScheduled,
     MaintenanceStarted,
     MaintenanceStartingSoon,
+    ServiceDegraded,
+    ServiceDown,
+    ServiceRecovered,
+    StatusPageReachable,
     StatusPageUnreachable,
     WentOffline,
 )
@@ -65,6 +71,85 @@ def url_for_components(ids: Sequence[str], snapshot: MonitorSnapshot) -> str:
     return snapshot.page_url
 
 
+def component_thread(component_id: str) -> str:
+    return f"component:{component_id}"
+
+
+def incident_thread(incident: Incident) -> str:
+    return f"incident:{incident.id}"
+
+
+def event_thread(event: Event) -> str:
+    """The outage (or other story) an event belongs to: its news share one bubble."""
+    if isinstance(event, (ServiceDown, ServiceDegraded, ServiceRecovered)):
+        return component_thread(event.component_id)
+    if isinstance(event, INCIDENT_EVENTS):
+        return incident_thread(event.incident)
+    if isinstance(event, MAINTENANCE_EVENTS):
+        return f"maintenance:{event.maintenance.id}"
+    if isinstance(event, (WentOffline, BackOnline)):
+        return "network"
+    return "status-page"
+
+
+def event_ends(event: Event) -> bool:
+    """Whether ``event`` is the news that its story is over."""
+    return isinstance(
+        event,
+        (ServiceRecovered, IncidentResolved, MaintenanceEnded, BackOnline, StatusPageReachable),
+    )
+
+
+def open_incidents_about(ids: Sequence[str], snapshot: MonitorSnapshot) -> list[Incident]:
+    wanted = set(ids)
+    return [
+        i
+        for i in snapshot.incidents
+        if not i.is_resolved and wanted & set(incident_component_ids(i))
+    ]
+
+
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")
+
+
+def short_name(name: str) -> str:
+    """ "Claude Console (platform.claude.com)" -> "Console"; "Claude Code" stays."""
+    bare = _PARENTHESIS.sub("", name).strip()
+    if bare != name and bare.startswith("Claude ") and len(bare) > len("Claude "):
+        bare = bare[len("Claude ") :]
+    return bare or name
+
+
+def short_list(names: Sequence[str], show: int = 3) -> str:
+    """ "claude.ai, Console, API +3": at most ``show`` names, then how many more."""
+    shown = [short_name(n) for n in names[:show]]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" +{more}" if more > 0 else "")
+
+
+def compact_services(items: Sequence[ServiceItem]) -> str:
+    """ "partial outage: claude.ai, Console, API +3", worst first, one group per health."""
+    groups: dict[str, list[str]] = {}
+    for item in sorted(items, key=lambda i: -i.health.rank):
+        label = "down from here" if item.probe_only else item.health.label
+        groups.setdefault(label, []).append(item.name)
+    return "; ".join(f"{label}: {short_list(names)}" for label, names in groups.items())
+
+
+def resolution_text(incident: Incident, lasted: timedelta | None) -> str:
+    """ "Lasted 42 min. <the resolution update>"; the update only if it is the resolution
+    (an incident that just left the page still carries its last *open* update)."""
+    lasted_text = f"Lasted {format_duration(lasted)}." if lasted else ""
+    update = incident.latest_update
+    words = plain_text(update.body) if update and incident.is_resolved else ""
+    return " ".join(t for t in (lasted_text, words) if t)
+
+
+def resolution_line(incident: Incident, lasted: timedelta | None = None) -> str:
+    text = resolution_text(incident, lasted)
+    return f"Resolved: {incident.name}" + (f". {text}" if text else "")
+
+
 class AlertWriter:
     """Writes notifications; needs the settings (maintenance lead) and the user's time zone."""
 
@@ -73,34 +158,51 @@ class AlertWriter:
         self.tz = tz  # None = system local time
 
     def services(
-        self, items: Sequence[ServiceItem], snapshot: MonitorSnapshot, *, failing: bool
+        self,
+        items: Sequence[ServiceItem],
+        snapshot: MonitorSnapshot,
+        *,
+        failing: bool,
+        incidents: Sequence[Incident] = (),
+        lasted: Mapping[str, timedelta] | None = None,
     ) -> Notification:
+        """One notification for the services that changed in one check. ``incidents``: the
+        incidents about them that opened (or resolved) in the same check; ``lasted``: how long
+        each resolved one lasted, by id."""
         keys = [i.key for i in items]
-        url = url_for_components([i.component_id for i in items], snapshot)
+        ids = [i.component_id for i in items]
+        threads = [
+            *(component_thread(cid) for cid in ids),
+            *(incident_thread(i) for i in incidents),
+        ]
+        url = (
+            incident_url(incidents[0], snapshot) if incidents else url_for_components(ids, snapshot)
+        )
         if not failing:
-            if len(items) == 1:
-                item = items[0]
-                after = f" after {format_duration(item.down_for)} down" if item.down_for else ""
-                return make_notification(
-                    f"{item.name} is back",
-                    f"{item.name} is working again{after}.",
-                    Urgency.NORMAL,
-                    url,
-                    keys,
-                )
-            lines = [
-                f"{i.name}: back" + (f" after {format_duration(i.down_for)}" if i.down_for else "")
-                for i in items
-            ]
-            names = ", ".join(i.name for i in items)
-            return make_notification(
-                f"{len(items)} services back: {names}", "\n".join(lines), Urgency.NORMAL, url, keys
-            )
+            lines = [resolution_line(i, (lasted or {}).get(i.id)) for i in incidents]
+            return self._recovered(items, snapshot, lines, url, keys, threads)
         urgency = (
             Urgency.CRITICAL
             if any(i.health is Health.MAJOR_OUTAGE for i in items)
+            or any(i.impact == "critical" for i in incidents)
             else Urgency.NORMAL
         )
+        cause = [
+            *incidents,
+            *(i for i in open_incidents_about(ids, snapshot) if i not in incidents),
+        ]
+        if cause:
+            # the cause first: what is wrong, then which services, then the latest word on it
+            incident = cause[0]
+            lines = [compact_services(items)]
+            update = incident.latest_update.body if incident.latest_update else ""
+            if update:
+                lines.append(plain_text(update))
+            lines += [f"Also: {other.name}" for other in cause[1:]]
+            threads.append(incident_thread(incident))
+            return make_notification(
+                incident.name, "\n".join(lines), urgency, url, keys, threads=threads
+            )
 
         def describe(i: ServiceItem) -> str:
             if i.probe_only:
@@ -115,32 +217,42 @@ class AlertWriter:
                 title = f"{item.name} degraded"
             else:
                 title = f"{item.name} down"
-            return make_notification(title, f"{item.name}: {describe(item)}", urgency, url, keys)
+            body = f"{item.name}: {describe(item)}"
+            return make_notification(title, body, urgency, url, keys, threads=threads)
         names = ", ".join(i.name for i in items)
         body = "\n".join(f"{i.name}: {describe(i)}" for i in items)
-        return make_notification(f"{len(items)} services down: {names}", body, urgency, url, keys)
+        return make_notification(
+            f"{len(items)} services down: {names}", body, urgency, url, keys, threads=threads
+        )
 
     @staticmethod
-    def folded(
-        service: Notification,
-        related: Sequence[tuple[IncidentOpened | IncidentResolved, Notification]],
+    def _recovered(
+        items: Sequence[ServiceItem],
+        snapshot: MonitorSnapshot,
+        resolutions: Sequence[str],
+        url: str,
+        keys: Sequence[str],
+        threads: Sequence[str],
     ) -> Notification:
-        """One notification for a service change and the incidents about it: the service line
-        leads, the incidents follow."""
-        lines = [service.body]
-        for event, _ in related:
-            incident = event.incident
-            update = plain_text(incident.latest_update.body) if incident.latest_update else ""
-            if isinstance(event, IncidentOpened):
-                opened = f"{incident.name} ({incident.status})"
-                lines.append(f"{opened}: {update}" if update else opened)
-            else:
-                lines.append(f"Resolved: {incident.name}")
-        notes = [note for _, note in related]
-        urgency = max((service, *notes), key=lambda n: n.urgency.level).urgency
-        keys = (*service.keys, *(k for n in notes for k in n.keys))
-        url = notes[0].url or service.url
-        return make_notification(service.title, "\n".join(lines), urgency, url, keys)
+        lines = list(resolutions)  # the real resolution first, when there is one
+        if len(items) == 1:
+            item = items[0]
+            after = f" after {format_duration(item.down_for)} down" if item.down_for else ""
+            title = f"{item.name} is back"
+            lines.append(f"{item.name} is working again{after}.")
+        else:
+            title = f"{len(items)} services back: " + ", ".join(i.name for i in items)
+            lines += [
+                f"{i.name}: back" + (f" after {format_duration(i.down_for)}" if i.down_for else "")
+                for i in items
+            ]
+        ids = {i.component_id for i in items}
+        still = [c for c in snapshot.components if c.health.is_problem and c.id not in ids]
+        if still:
+            lines.append("Still in trouble: " + short_list([c.name for c in still]))
+        return make_notification(
+            title, "\n".join(lines), Urgency.NORMAL, url, keys, threads=threads, ends=True
+        )
 
     @staticmethod
     def reminder(
@@ -156,6 +268,7 @@ class AlertWriter:
             Urgency.NORMAL,
             url_for_components([cid for cid, _, _ in due], snapshot),
             keys,
+            threads=[component_thread(cid) for cid, _, _ in due],
         )
 
     @staticmethod
@@ -166,7 +279,13 @@ class AlertWriter:
         keys = [k for n in held for k in n.keys]
         body = "\n".join(n.title for n in held)
         return make_notification(
-            f"During quiet hours: {len(held)} alerts", body, urgency, snapshot.page_url, keys
+            f"During quiet hours: {len(held)} alerts",
+            body,
+            urgency,
+            snapshot.page_url,
+            keys,
+            threads=[t for n in held for t in n.threads],
+            ends=all(n.ends for n in held),
         )
 
     def _local(self, when: datetime | None) -> str:
@@ -182,6 +301,10 @@ class AlertWriter:
 
     def event(self, event: Event, snapshot: MonitorSnapshot) -> Notification:
         """The notification for one incident, maintenance or connectivity event."""
+        n = self._event(event, snapshot)
+        return dataclasses.replace(n, threads=(event_thread(event),), ends=event_ends(event))
+
+    def _event(self, event: Event, snapshot: MonitorSnapshot) -> Notification:
         keys = (event.key,)
         if isinstance(event, INCIDENT_EVENTS):
             incident = event.incident
@@ -200,10 +323,9 @@ class AlertWriter:
                 return make_notification(
                     f"{status}: {incident.name}", plain_text(body), Urgency.NORMAL, url, keys
                 )
-            lasted = f"Lasted {format_duration(event.lasted)}. " if event.lasted else ""
             return make_notification(
                 f"Resolved: {incident.name}",
-                lasted + plain_text(update_body),
+                resolution_text(incident, event.lasted),
                 Urgency.NORMAL,
                 url,
                 keys,
@@ -251,7 +373,12 @@ class AlertWriter:
 __all__ = [
     "AlertWriter",
     "ServiceItem",
+    "compact_services",
+    "component_thread",
+    "event_thread",
     "incident_component_ids",
+    "incident_thread",
     "incident_url",
+    "short_name",
     "url_for_components",
 ]

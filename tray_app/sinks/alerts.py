@@ -50,7 +50,9 @@ from tray_app.sinks.alert_text import (
     MAINTENANCE_EVENTS,
     AlertWriter,
     ServiceItem,
+    component_thread,
     incident_component_ids,
+    incident_thread,
 )
 from tray_app.sinks.notification import Notification
 
@@ -135,6 +137,7 @@ class _Run:
         self.seen_set = set(self.seen)
         self.components = dict(state.components)
         self.held = list(state.held)
+        self.until_back = list(state.until_back)
         self.out: list[Notification] = []
         self.failing: list[ServiceItem] = []
         self.recovered: list[ServiceItem] = []
@@ -146,7 +149,19 @@ class _Run:
             seen_keys=tuple(self.seen[-MAX_SEEN_KEYS:]),
             components=self.components,
             held=tuple(self.held[-MAX_HELD:]),
+            until_back=tuple(self.until_back[-MAX_HELD:]),
         )
+
+    def muted(self, thread: str) -> bool:
+        """The user asked to hear about this outage only when it is over."""
+        return thread in self.until_back
+
+    def not_muted(self, n: Notification) -> bool:
+        """False for news about muted outages only; the news that one is over ends its mute."""
+        if n.ends:
+            self.until_back = [t for t in self.until_back if t not in n.threads]
+            return True
+        return not n.threads or not all(self.muted(t) for t in n.threads)
 
     def mark_seen(self, key: str) -> bool:
         """Remember ``key``; False if it was already seen."""
@@ -198,6 +213,11 @@ class AlertPolicy:
     def to_dict(self) -> dict[str, Any]:
         return self.state.to_dict()
 
+    def tell_when_back(self, threads: Sequence[str]) -> None:
+        """One-shot: silence every later update about these outages, tell once when over."""
+        wanted = tuple(dict.fromkeys((*self.state.until_back, *threads)))
+        self.state = dataclasses.replace(self.state, until_back=wanted[-MAX_HELD:])
+
     @classmethod
     def from_dict(
         cls,
@@ -232,12 +252,11 @@ class AlertPolicy:
             if run.mark_seen(event.key):
                 self._consider(run, event, now)
         if run.failing:
-            service = self.writer.services(run.failing, snapshot, failing=True)
-            run.out.append(self._fold_incidents(run, service, run.failing, IncidentOpened))
+            run.out.append(self._services(run, run.failing, failing=True))
         if run.recovered:
-            service = self.writer.services(run.recovered, snapshot, failing=False)
-            run.out.append(self._fold_incidents(run, service, run.recovered, IncidentResolved))
+            run.out.append(self._services(run, run.recovered, failing=False))
         self._reminders(run, now)
+        run.out = [n for n in run.out if run.not_muted(n)]
 
         shown: list[Notification] = []
         if self._is_quiet(now):
@@ -260,7 +279,10 @@ class AlertPolicy:
         if isinstance(event, _SERVICE_EVENTS):
             self._consider_service(run, event, now)
             return
-        if not switch_on(self.settings, event):
+        resolved_wanted = isinstance(event, IncidentResolved) and run.muted(
+            incident_thread(event.incident)
+        )
+        if not switch_on(self.settings, event) and not resolved_wanted:
             return
         if isinstance(event, INCIDENT_EVENTS):
             incident = event.incident
@@ -286,27 +308,30 @@ class AlertPolicy:
         if isinstance(event, (IncidentOpened, IncidentResolved)):
             run.incident_notes.append((event, note))
 
-    def _fold_incidents(
-        self,
-        run: _Run,
-        service: Notification,
-        items: Sequence[ServiceItem],
-        kind: type[IncidentOpened] | type[IncidentResolved],
-    ) -> Notification:
+    def _services(self, run: _Run, items: Sequence[ServiceItem], *, failing: bool) -> Notification:
         """One notification, not two, when a service goes down (or comes back) in the same check
-        as the incident about it opens (or resolves): the service line leads, the incident follows.
-        """
+        as the incident about it opens (or resolves)."""
+        kind = IncidentOpened if failing else IncidentResolved
         ids = {i.component_id for i in items}
         related = [
             (event, note)
             for event, note in run.incident_notes
             if isinstance(event, kind) and ids & set(incident_component_ids(event.incident))
         ]
-        if not related:
-            return service
         for _, note in related:
             run.out.remove(note)
-        return self.writer.folded(service, related)
+        incidents = [event.incident for event, _ in related]
+        lasted = {
+            e.incident.id: e.lasted
+            for e, _ in related
+            if isinstance(e, IncidentResolved) and e.lasted is not None
+        }
+        n = self.writer.services(
+            items, run.snapshot, failing=failing, incidents=incidents, lasted=lasted
+        )
+        return dataclasses.replace(
+            n, keys=(*n.keys, *(k for _, note in related for k in note.keys))
+        )
 
     def _consider_service(
         self, run: _Run, event: ServiceDown | ServiceDegraded | ServiceRecovered, now: datetime
@@ -317,7 +342,7 @@ class AlertPolicy:
         if isinstance(event, ServiceRecovered):
             health = Health.OPERATIONAL
             wanted = (
-                switch_on(self.settings, event)
+                (switch_on(self.settings, event) or run.muted(component_thread(cid)))
                 and watched(self.watch, (cid,))
                 and (
                     before.told != OK
@@ -340,8 +365,10 @@ class AlertPolicy:
             if health is Health.OPERATIONAL:
                 run.set_comp(cid, told=OK, pending=False, reminded_at=None)
             return
-        if before.told_at is not None and now - before.told_at < self._min_interval:
-            # held: the outage is not over for the user until the hold ends
+        repeated = health is not Health.OPERATIONAL and before.told != OK
+        if repeated and before.told_at is not None and now - before.told_at < self._min_interval:
+            # more news about an outage already told (major -> partial...): held, and re-checked
+            # against the page when the interval ends. A recovery is never held.
             run.set_comp(
                 cid, pending=True, down_since=before.down_since or run.comp(cid).down_since
             )

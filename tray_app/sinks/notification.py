@@ -39,6 +39,10 @@ class Notification:
     url: str | None = None  # opened by the default action
     keys: tuple[str, ...] = ()  # the event keys this notification covers
     icon: str | None = None  # an image file; None = the backend's default icon
+    # the outages it speaks for ("component:<id>", "incident:<id>"...): later news about any of
+    # them replaces this bubble rather than adding one
+    threads: tuple[str, ...] = ()
+    ends: bool = False  # the news that these outages are over ("back", "resolved")
 
     def __post_init__(self) -> None:
         if len(self.title) > TITLE_MAX or len(self.body) > BODY_MAX:
@@ -51,6 +55,8 @@ class Notification:
             "urgency": self.urgency.value,
             "url": self.url,
             "keys": list(self.keys),
+            "threads": list(self.threads),
+            "ends": self.ends,
         }
 
     @classmethod
@@ -61,6 +67,8 @@ class Notification:
             Urgency(data.get("urgency", "normal")),
             data.get("url") if isinstance(data.get("url"), str) else None,
             tuple(str(k) for k in data.get("keys", ())),
+            threads=tuple(str(t) for t in data.get("threads", ())),
+            ends=bool(data.get("ends", False)),
         )
 
 
@@ -86,9 +94,12 @@ def _drop_controls(text: str, keep_newlines: bool) -> str:
 
 
 def plain_text(text: str, *, keep_newlines: bool = False) -> str:
-    """Markup-free, control-free text with whitespace collapsed."""
-    text = _TAG.sub(" ", text)
+    """Markup-free, control-free text with whitespace collapsed.
+
+    Entities are decoded *before* tags are stripped: ``&lt;a href=…&gt;`` must not come out as a
+    tag a notification server would render as a live link. Each backend escapes for itself."""
     text = html.unescape(text)
+    text = _TAG.sub(" ", text)
     text = _MD_IMAGE_OR_LINK.sub(r"\1", text)
     text = _MD_LINE_PREFIX.sub("", text)
     text = _MD_EMPHASIS.sub("", text)
@@ -116,6 +127,9 @@ def make_notification(
     urgency: Urgency = Urgency.NORMAL,
     url: str | None = None,
     keys: Iterable[str] = (),
+    *,
+    threads: Iterable[str] = (),
+    ends: bool = False,
 ) -> Notification:
     """A Notification with plain, trimmed text (title on one line, body may keep newlines)."""
     return Notification(
@@ -124,6 +138,8 @@ def make_notification(
         urgency=urgency,
         url=url,
         keys=tuple(keys),
+        threads=tuple(dict.fromkeys(threads)),
+        ends=ends,
     )
 
 

@@ -3,11 +3,14 @@
 Linux: org.freedesktop.Notifications over D-Bus (jeepney), then ``notify-send``, then plyer,
 then the tray icon's own ``notify``, then a "last alert" line in the menu.
 Windows: plyer, then the tray. macOS: ``osascript``, then the tray.
+
+Backends that know the server's notification id (D-Bus, a notify-send with ``--print-id``)
+return it, and take ``replaces`` to update a bubble in place. The menu line is not *visible*:
+a person cannot see it arrive, so it never counts as having told them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
 import shutil
@@ -15,36 +18,42 @@ import subprocess
 import sys
 import threading
 import webbrowser
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import NotifyError
-from tray_app.core.reasons import plain_reason
-from tray_app.core.text import safe_url
 from tray_app.sinks.notification import Notification, Urgency
+from tray_app.sinks.notify_dbus import ActionHandler, DBusBackend, OpenUrl
 
 log = logging.getLogger(__name__)
 
 SUBPROCESS_TIMEOUT = 10.0
-DBUS_TIMEOUT = 5.0
-NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
-NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
-DEFAULT_ACTION = "default"
 
-OpenUrl = Callable[[str], object]
 TrayNotify = Callable[[str, str], bool]
 
 
 class Backend(Protocol):
     name: str
+    visible: bool  # a person sees what it shows as it arrives
 
-    def send(self, n: Notification) -> None:
-        """Deliver ``n`` or raise NotifyError (any other exception is treated the same)."""
+    def send(self, n: Notification, replaces: int | None = None) -> int | None:
+        """Deliver ``n`` (in place of bubble ``replaces`` where it can); the bubble's id if the
+        backend knows one. Raise NotifyError on failure (any exception is treated the same)."""
+
+    def withdraw(self, notification_id: int) -> bool:
+        """Take a bubble off the screen; False if this backend cannot."""
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    backend: str
+    notification_id: int | None
+    visible: bool
 
 
 class Notifier:
@@ -57,10 +66,20 @@ class Notifier:
 
     def send(self, n: Notification) -> str | None:
         """The name of the backend that delivered ``n``, or None if none did. Never raises."""
+        delivery = self.deliver(n)
+        return delivery.backend if delivery else None
+
+    def deliver(self, n: Notification, replaces: Delivery | None = None) -> Delivery | None:
+        """Show ``n`` with the first backend that works, in place of ``replaces`` when that
+        backend showed it and can replace; None if no backend took it. Never raises."""
         with self._lock:
             for backend in self.backends:
+                old = None
+                if replaces is not None and replaces.backend == backend.name:
+                    old = replaces.notification_id
                 try:
-                    backend.send(n)
+                    # a backend without ids takes ``send(n)`` alone
+                    nid = backend.send(n, old) if old is not None else backend.send(n)
                 except Exception as exc:  # a backend must never take the monitor down
                     if backend.name not in self._failing:
                         self._failing.add(backend.name)
@@ -69,8 +88,31 @@ class Notifier:
                 if backend.name in self._failing:
                     self._failing.discard(backend.name)
                     log.info("notification backend %s works again", backend.name)
-                return backend.name
+                visible = getattr(backend, "visible", True)
+                return Delivery(backend.name, nid if isinstance(nid, int) else None, visible)
             return None
+
+    def withdraw(self, delivery: Delivery) -> bool:
+        """Close a bubble shown earlier; False if its backend cannot (or it is gone)."""
+        if delivery.notification_id is None:
+            return False
+        for backend in self.backends:
+            if backend.name == delivery.backend or (
+                delivery.backend == "notify-send" and backend.name == "dbus"
+            ):  # notify-send's ids are the D-Bus server's
+                try:
+                    withdraw = getattr(backend, "withdraw", None)
+                    if withdraw is not None and withdraw(delivery.notification_id):
+                        return True
+                except Exception as exc:
+                    log.debug("closing notification %s: %s", delivery.notification_id, exc)
+        return False
+
+    def set_action_handler(self, handler: ActionHandler | None) -> None:
+        """Where clicks on the notifications' buttons (snooze, tell me when back) go."""
+        for backend in self.backends:
+            if isinstance(backend, DBusBackend):
+                backend.action_handler = handler
 
     def close(self) -> None:
         for backend in self.backends:
@@ -80,179 +122,10 @@ class Notifier:
                 log.debug("closing notification backend %s: %s", backend.name, exc)
 
 
-# ---- Linux: D-Bus ----
-
-
-class DBusBackend:
-    """org.freedesktop.Notifications via jeepney (blocking); clicks open ``Notification.url``."""
-
-    name = "dbus"
-
-    def __init__(
-        self,
-        icon_path: Path | str | None = None,
-        open_url: OpenUrl | None = None,
-        address: str = "SESSION",
-        timeout: float = DBUS_TIMEOUT,
-    ) -> None:
-        self.icon_path = str(icon_path) if icon_path else ""
-        self.open_url = open_url
-        self.address = address
-        self.timeout = timeout
-        self._conn: Any = None
-        self._caps: frozenset[str] | None = None
-        self._urls: OrderedDict[int, str] = OrderedDict()  # notification id -> url to open
-        self._urls_lock = threading.Lock()
-        self._listener: _ActionListener | None = None
-
-    def send(self, n: Notification) -> None:
-        try:
-            self._send(n)
-        except NotifyError:
-            raise
-        except Exception as exc:  # jeepney raises OSError, DBusErrorResponse, TimeoutError...
-            self._drop_connection()
-            raise NotifyError(f"D-Bus notification failed: {plain_reason(exc)}") from exc
-
-    def _send(self, n: Notification) -> None:
-        from jeepney import DBusAddress, new_method_call
-        from jeepney.bus_messages import message_bus
-
-        conn = self._connection()
-        reply = conn.send_and_get_reply(
-            message_bus.NameHasOwner(NOTIFICATIONS_NAME), timeout=self.timeout
-        )
-        if not reply.body[0]:
-            raise NotifyError(f"no notification server owns {NOTIFICATIONS_NAME} on the bus")
-        target = DBusAddress(
-            NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME, interface=NOTIFICATIONS_NAME
-        )
-        if self._caps is None:
-            caps = conn.send_and_get_reply(
-                new_method_call(target, "GetCapabilities"), timeout=self.timeout
-            )
-            self._caps = frozenset(caps.body[0])
-        actions: list[str] = []
-        if n.url and self.open_url and "actions" in self._caps:
-            self._ensure_listener()
-            actions = [DEFAULT_ACTION, "Open status page"]
-        hints = {
-            "urgency": ("y", n.urgency.level),
-            "desktop-entry": ("s", APP_NAME),
-        }
-        body = n.body if "body" in self._caps else ""
-        if "body-markup" in self._caps:  # the server reads <, > and & as markup
-            body = html.escape(body, quote=False)
-        msg = new_method_call(
-            target,
-            "Notify",
-            "susssasa{sv}i",
-            (APP_TITLE, 0, n.icon or self.icon_path, n.title, body, actions, hints, -1),
-        )
-        reply = conn.send_and_get_reply(msg, timeout=self.timeout)
-        if actions and n.url:
-            self._remember(int(reply.body[0]), n.url)
-
-    def _connection(self) -> Any:
-        if self._conn is None:
-            from jeepney.io.blocking import open_dbus_connection
-
-            self._conn = open_dbus_connection(self.address)
-            self._caps = None
-        return self._conn
-
-    def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(OSError):
-                conn.close()
-
-    def _remember(self, notification_id: int, url: str) -> None:
-        with self._urls_lock:
-            self._urls[notification_id] = url
-            while len(self._urls) > 100:
-                self._urls.popitem(last=False)
-
-    def _on_action(self, notification_id: int, action: str) -> None:
-        with self._urls_lock:
-            url = safe_url(self._urls.get(notification_id))  # never javascript:, file:, "-x"
-        if url is None or action != DEFAULT_ACTION or self.open_url is None:
-            return
-        log.info("notification clicked: opening %s", url)
-        try:
-            self.open_url(url)
-        except Exception as exc:
-            log.warning("could not open %s: %s", url, exc)
-
-    def _ensure_listener(self) -> None:
-        if self._listener is None or not self._listener.is_alive():
-            self._listener = _ActionListener(self.address, self._on_action, self.timeout)
-            self._listener.start_and_wait()
-
-    def close(self) -> None:
-        if self._listener is not None:
-            self._listener.stop()
-            self._listener = None
-        self._drop_connection()
-
-
-class _ActionListener(threading.Thread):
-    """Its own bus connection, subscribed to ActionInvoked; calls back on each click."""
-
-    def __init__(self, address: str, callback: Callable[[int, str], None], timeout: float) -> None:
-        super().__init__(name="notify-actions", daemon=True)
-        self.address = address
-        self.callback = callback
-        self.timeout = timeout
-        self._stop_event = threading.Event()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-
-    def start_and_wait(self) -> None:
-        self.start()
-        self._ready.wait(self.timeout)
-        if self._error is not None:
-            raise NotifyError(f"cannot listen for notification clicks: {plain_reason(self._error)}")
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=2.0)
-
-    def run(self) -> None:
-        from jeepney import MatchRule
-        from jeepney.bus_messages import message_bus
-        from jeepney.io.blocking import open_dbus_connection
-
-        rule = MatchRule(type="signal", interface=NOTIFICATIONS_NAME, member="ActionInvoked")
-        try:
-            conn = open_dbus_connection(self.address)
-        except Exception as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        try:
-            with conn.filter(rule, bufsize=16) as queue:
-                conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=self.timeout)
-                self._ready.set()
-                while not self._stop_event.is_set():
-                    try:
-                        msg = conn.recv_until_filtered(queue, timeout=0.5)
-                    except TimeoutError:
-                        continue
-                    notification_id, action = msg.body
-                    self.callback(int(notification_id), str(action))
-        except Exception as exc:
-            self._error = exc
-            log.debug("notification click listener stopped: %s", exc)
-        finally:
-            self._ready.set()
-            conn.close()
-
-
 # ---- Subprocess backends ----
 
 
-def _run(argv: list[str], what: str, timeout: float) -> None:
+def _run(argv: list[str], what: str, timeout: float) -> str:
     program = shutil.which(argv[0])
     if program is None:
         raise NotifyError(f"{argv[0]} not found on PATH")
@@ -260,8 +133,7 @@ def _run(argv: list[str], what: str, timeout: float) -> None:
         done = subprocess.run(
             [program, *argv[1:]],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             timeout=timeout,
             check=False,
         )
@@ -272,10 +144,16 @@ def _run(argv: list[str], what: str, timeout: float) -> None:
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip()[-200:]
         raise NotifyError(f"{what} exited with {done.returncode}: {err}")
+    return done.stdout.decode("utf-8", "replace")
 
 
 class NotifySendBackend:
+    """``notify-send``; with libnotify >= 0.7.10 it prints the id and replaces bubbles in place.
+
+    The body is escaped: notify-send passes it as is, and most servers read it as markup."""
+
     name = "notify-send"
+    visible = True
 
     def __init__(
         self,
@@ -286,17 +164,39 @@ class NotifySendBackend:
         self.icon_path = str(icon_path) if icon_path else None
         self.program = program
         self.timeout = timeout
+        self._can_replace: bool | None = None
 
-    def argv(self, n: Notification) -> list[str]:
+    def argv(self, n: Notification, replaces: int | None = None, *, ids: bool = False) -> list[str]:
         argv = [self.program, f"--app-name={APP_TITLE}", f"--urgency={n.urgency.value}"]
         icon = n.icon or self.icon_path
         if icon:
             argv.append(f"--icon={icon}")
-        argv += [f"--hint=string:desktop-entry:{APP_NAME}", "--", n.title, n.body]
+        if ids:
+            argv.append("--print-id")
+            if replaces:
+                argv.append(f"--replace-id={replaces}")
+        body = html.escape(n.body, quote=False)
+        argv += [f"--hint=string:desktop-entry:{APP_NAME}", "--", n.title, body]
         return argv
 
-    def send(self, n: Notification) -> None:
-        _run(self.argv(n), "notify-send", self.timeout)
+    def can_replace(self) -> bool:
+        """Whether this notify-send has --print-id and --replace-id (asked once)."""
+        if self._can_replace is None:
+            try:
+                helptext = _run([self.program, "--help"], "notify-send --help", self.timeout)
+            except NotifyError:
+                helptext = ""
+            self._can_replace = "--replace-id" in helptext and "--print-id" in helptext
+        return self._can_replace
+
+    def send(self, n: Notification, replaces: int | None = None) -> int | None:
+        ids = self.can_replace()
+        out = _run(self.argv(n, replaces, ids=ids), "notify-send", self.timeout)
+        first = out.strip().splitlines()[:1]
+        return int(first[0]) if ids and first and first[0].isdigit() else None
+
+    def withdraw(self, notification_id: int) -> bool:
+        return False
 
     def close(self) -> None:
         pass
@@ -333,12 +233,17 @@ def osascript_argv(n: Notification) -> list[str]:
 
 class OsascriptBackend:
     name = "osascript"
+    visible = True
 
     def __init__(self, timeout: float = SUBPROCESS_TIMEOUT) -> None:
         self.timeout = timeout
 
-    def send(self, n: Notification) -> None:
+    def send(self, n: Notification, replaces: int | None = None) -> int | None:
         _run(osascript_argv(n), "osascript", self.timeout)
+        return None
+
+    def withdraw(self, notification_id: int) -> bool:
+        return False
 
     def close(self) -> None:
         pass
@@ -349,6 +254,7 @@ class OsascriptBackend:
 
 class PlyerBackend:
     name = "plyer"
+    visible = True
 
     def __init__(
         self,
@@ -360,7 +266,10 @@ class PlyerBackend:
         self.platform = platform
         self.flatpak_marker = flatpak_marker
 
-    def send(self, n: Notification) -> None:
+    def withdraw(self, notification_id: int) -> bool:
+        return False
+
+    def send(self, n: Notification, replaces: int | None = None) -> int | None:
         if self.platform.startswith("linux") and self.flatpak_marker.exists():
             # plyer 2.1 takes /app as "running in Flatpak" and then silently sends nothing
             raise NotifyError(
@@ -377,6 +286,7 @@ class PlyerBackend:
             )
         except Exception as exc:
             raise NotifyError(f"plyer failed: {exc}") from exc
+        return None
 
     def close(self) -> None:
         pass
@@ -385,22 +295,30 @@ class PlyerBackend:
 class CallableBackend:
     """Wraps the tray's ``icon.notify``-style callable: ``(title, body) -> delivered``."""
 
+    visible = True
+
     def __init__(self, func: TrayNotify, name: str = "tray") -> None:
         self.func = func
         self.name = name
 
-    def send(self, n: Notification) -> None:
+    def send(self, n: Notification, replaces: int | None = None) -> int | None:
         if not self.func(n.title, n.body):
             raise NotifyError(f"{self.name} could not show the notification")
+        return None
+
+    def withdraw(self, notification_id: int) -> bool:
+        return False
 
     def close(self) -> None:
         pass
 
 
 class MenuLineBackend:
-    """The last resort: remembers the last alert for a line in the tray menu."""
+    """The last resort: remembers the last alert for a line in the tray menu. Nobody sees it
+    arrive, so a notification it took is still waiting to be told."""
 
     name = "menu"
+    visible = False
 
     def __init__(self) -> None:
         self._text: str | None = None
@@ -411,9 +329,13 @@ class MenuLineBackend:
         with self._lock:
             return self._text
 
-    def send(self, n: Notification) -> None:
+    def send(self, n: Notification, replaces: int | None = None) -> int | None:
         with self._lock:
             self._text = f"{n.title}: {n.body}".splitlines()[0] if n.body else n.title
+        return None
+
+    def withdraw(self, notification_id: int) -> bool:
+        return False
 
     def close(self) -> None:
         pass
@@ -448,6 +370,7 @@ __all__ = [
     "Backend",
     "CallableBackend",
     "DBusBackend",
+    "Delivery",
     "MenuLineBackend",
     "Notifier",
     "NotifySendBackend",

@@ -9,6 +9,7 @@ import httpx
 from tray_app.config.schema import Settings
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.sources.http import build_client
+from tray_app.sources.incidents import IncidentReader
 from tray_app.sources.probes import Prober
 from tray_app.sources.statuspage import StatusPageClient
 
@@ -18,6 +19,7 @@ class Sources:
     client: httpx.Client
     page: StatusPageClient
     prober: Prober | None
+    incidents: IncidentReader  # reads a resolved incident's real end, once
 
     def close(self) -> None:
         self.client.close()
@@ -46,7 +48,13 @@ def build_sources(
 
             probe_settings = dataclasses.replace(probe_settings, timeout=probe_timeout)
         prober = Prober(client, probe_settings, clock=now)
-    return Sources(client, page, prober)
+    incidents = IncidentReader(
+        client,
+        settings.status_page.url,
+        max_bytes=settings.status_page.max_body_bytes,
+        timeout=page_timeout,
+    )
+    return Sources(client, page, prober, incidents)
 
 
 __all__ = ["Sources", "build_sources"]

@@ -67,6 +67,7 @@ class Monitor:
         clock: Clock | None = None,
         store: StateStore | None = None,
         rng: random.Random | None = None,
+        enrich: Callable[[tuple[Event, ...]], tuple[Event, ...]] | None = None,
     ) -> None:
         self._settings = settings
         self._page = page_source
@@ -74,6 +75,7 @@ class Monitor:
         self._on_update = on_update
         self._clock = clock or SystemClock()
         self._store = store
+        self._enrich = enrich  # completes events from other reads (a resolved incident's end)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -278,6 +280,8 @@ class Monitor:
 
     def _apply(self, obs: engine.Observation) -> None:
         self._state, events = engine.step(self._state, obs, self._settings)
+        if self._enrich is not None and events:
+            events = self._enrich(events)
         for event in events:
             log.info("event %s: %s", event.kind, event.key)
         self._publish(events)
