@@ -118,9 +118,10 @@ def test_corrupt_config_gives_defaults_one_clear_line_and_is_left_untouched() ->
     original = b'[status_page]\nurl = "https://status.claude.com\ninterval = \xff60\n'
     path.write_bytes(original)
     result = cli("history", "--since", "1d")
-    lines = [line for line in result.stderr.splitlines() if "config ignored" in line]
+    lines = [line for line in result.stderr.splitlines() if "config.toml" in line]
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"{APP}: config ignored, using defaults: ")
+    assert lines[0].startswith(f"{APP}: config.toml: not UTF-8 text"), lines
+    assert lines[0].endswith("using the defaults"), lines
     assert path.read_bytes() == original
 
 
