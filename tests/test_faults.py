@@ -807,3 +807,15 @@ def test_a_remote_plain_http_address_in_the_settings_is_warned_about_once(
     with Pipeline(make_settings(closed_port_url())):
         pass
     assert len([line for line in monitor_lines(caplog) if "plain http" in line]) == 2
+
+
+def test_check_survives_a_unicode_digit_in_retry_after(status_server: StatusServer) -> None:
+    """It used to crash `check`'s page reader thread (a traceback, then 'no answer')."""
+    status_server.set(SUMMARY_PATH, Route(status=503, body=b"", headers=(("Retry-After", "²"),)))
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    write_loopback_config(status_server.url)
+    result = run_cli("check", "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["page_error"] == "status page answered HTTP 503 Service Unavailable"
