@@ -235,6 +235,18 @@ class Runtime:
         with self._settings_lock:
             self.announcer.announce(self.notifier, snapshot, events, self._clock.now(), prefs)
 
+    def tell_when_back(self, component_id: str, on: bool) -> None:
+        """The menu's one-shot per troubled service (off the UI thread: it waits for a send)."""
+        announcer = self.announcer
+        if announcer is None:
+            return
+
+        def work() -> None:
+            announcer.set_until_back(component_id, on)
+            self._republish()
+
+        threading.Thread(target=work, name="until-back", daemon=True).start()
+
     def _snooze_from_bubble(self, duration: timedelta) -> None:
         self.choices.snooze(duration)
 
@@ -421,6 +433,7 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
         open_path=open_path,
         quit=lambda: holder["tray"].stop(),
         show_history=lambda: show_report(paths, only=runtime.settings.watch.components),
+        tell_when_back=runtime.tell_when_back,
     )
     try:
         ui = TrayUI(actions, backend=choice.backend, app_paths=paths)
@@ -485,6 +498,7 @@ def runtime_menu_prefs(runtime: Runtime) -> MenuPrefs:
         autostart=runtime.choices.autostart_enabled,
         watched=settings.watch.components,
         last_alert=runtime.menu_line.text,
+        until_back=runtime.announcer.until_back_components() if runtime.announcer else (),
     )
 
 

@@ -213,9 +213,11 @@ class AlertPolicy:
     def to_dict(self) -> dict[str, Any]:
         return self.state.to_dict()
 
-    def tell_when_back(self, threads: Sequence[str]) -> None:
-        """One-shot: silence every later update about these outages, tell once when over."""
-        wanted = tuple(dict.fromkeys((*self.state.until_back, *threads)))
+    def tell_when_back(self, threads: Sequence[str], on: bool = True) -> None:
+        """One-shot: silence every later update about these outages, tell once when over
+        (``on=False`` takes the wish back)."""
+        kept = [t for t in self.state.until_back if t not in threads]
+        wanted = tuple(dict.fromkeys((*kept, *threads))) if on else tuple(kept)
         self.state = dataclasses.replace(self.state, until_back=wanted[-MAX_HELD:])
 
     @classmethod

@@ -30,6 +30,7 @@ from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot
 from tray_app.platform.store import write_json_atomic
 from tray_app.sinks.alert_state import AlertPrefs
+from tray_app.sinks.alert_text import component_thread
 from tray_app.sinks.alerts import AlertPolicy
 from tray_app.sinks.notification import Notification
 from tray_app.sinks.notify import Delivery, Notifier
@@ -162,6 +163,19 @@ class Announcer:
         if action == SNOOZE_ACTION and self._snooze is not None:
             log.info("snoozed for 1 h from a notification")
             self._snooze(SNOOZE_FROM_BUBBLE)
+
+    # ---- the same one-shot from the menu, per service ----
+
+    def set_until_back(self, component_id: str, on: bool) -> None:
+        with self._lock:
+            self.policy.tell_when_back([component_thread(component_id)], on)
+            self._save()
+        log.info("%s: tell once when it is back: %s", component_id, "on" if on else "off")
+
+    def until_back_components(self) -> tuple[str, ...]:
+        prefix = component_thread("")
+        threads = self.policy.state.until_back
+        return tuple(t[len(prefix) :] for t in threads if t.startswith(prefix))
 
     # ---- saving ----
 

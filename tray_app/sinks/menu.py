@@ -48,6 +48,8 @@ OPEN_SETTINGS = "open_settings"
 OPEN_LOG_FOLDER = "open_log_folder"
 SHOW_HISTORY = "show_history"
 QUIT = "quit"
+TELL_WHEN_BACK = "tell_when_back"
+UNTIL_BACK_TEXT = "    Tell me when it's back"
 ACTIONS = (
     CHECK_NOW,
     SET_WATCHED,
@@ -60,6 +62,7 @@ ACTIONS = (
     OPEN_LOG_FOLDER,
     SHOW_HISTORY,
     QUIT,
+    TELL_WHEN_BACK,
 )
 
 
@@ -72,6 +75,7 @@ class MenuPrefs:
     autostart: bool = False
     watched: tuple[str, ...] = ()  # component ids; empty means all
     last_alert: str | None = None
+    until_back: tuple[str, ...] = ()  # component ids: tell once when back, nothing before
 
     def is_watched(self, component_id: str) -> bool:
         return not self.watched or component_id in self.watched
@@ -133,10 +137,13 @@ def _services_section(
 ) -> list[MenuItemSpec]:
     """One line per watched service, led by the icon's glyph for its state."""
     last_known = last_known_note(snapshot, tz)
-    return [
-        MenuItemSpec(component_text(c, last_known), OPEN_URL, snapshot.page_url)
-        for c in _watched_views(snapshot, prefs)
-    ]
+    items = []
+    for c in _watched_views(snapshot, prefs):
+        items.append(MenuItemSpec(component_text(c, last_known), OPEN_URL, snapshot.page_url))
+        if c.health.is_problem:  # the one-shot of the notification's button, per service
+            on = c.id in prefs.until_back
+            items.append(MenuItemSpec(UNTIL_BACK_TEXT, TELL_WHEN_BACK, (c.id, not on), checked=on))
+    return items
 
 
 def _incidents_section(

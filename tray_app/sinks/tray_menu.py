@@ -26,6 +26,7 @@ from tray_app.sinks.menu import (
     SHOW_HISTORY,
     SNOOZE,
     SNOOZE_UNTIL_TOMORROW,
+    TELL_WHEN_BACK,
     MenuItemSpec,
 )
 
@@ -45,6 +46,7 @@ class TrayActions:
     open_path: Callable[[Path], None]
     quit: Callable[[], None]
     show_history: Callable[[], object] = lambda: None  # starts its own thread
+    tell_when_back: Callable[[str, bool], None] = lambda component_id, on: None
 
 
 class TrayMenu:
@@ -124,6 +126,8 @@ class TrayMenu:
             a.open_path(self._paths.log_dir)
         elif spec.action == SHOW_HISTORY:
             a.show_history()
+        elif spec.action == TELL_WHEN_BACK and isinstance(arg, tuple):
+            a.tell_when_back(arg[0], arg[1])
         elif spec.action == QUIT:
             self.quit()
         else:
