@@ -75,7 +75,7 @@ class Notifier:
         with self._lock:
             for backend in self.backends:
                 old = None
-                if replaces is not None and replaces.backend == backend.name:
+                if replaces is not None and _same_server(replaces.backend, backend.name):
                     old = replaces.notification_id
                 try:
                     # a backend without ids takes ``send(n)`` alone
@@ -97,9 +97,7 @@ class Notifier:
         if delivery.notification_id is None:
             return False
         for backend in self.backends:
-            if backend.name == delivery.backend or (
-                delivery.backend == "notify-send" and backend.name == "dbus"
-            ):  # notify-send's ids are the D-Bus server's
+            if _same_server(delivery.backend, backend.name):
                 try:
                     withdraw = getattr(backend, "withdraw", None)
                     if withdraw is not None and withdraw(delivery.notification_id):
@@ -120,6 +118,12 @@ class Notifier:
                 backend.close()
             except Exception as exc:
                 log.debug("closing notification backend %s: %s", backend.name, exc)
+
+
+def _same_server(a: str, b: str) -> bool:
+    """Whether ids from backend ``a`` mean the same bubbles to backend ``b``: notify-send talks
+    to the same D-Bus notification server as the D-Bus backend."""
+    return a == b or {a, b} == {"dbus", "notify-send"}
 
 
 # ---- Subprocess backends ----
