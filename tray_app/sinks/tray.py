@@ -37,18 +37,16 @@ from tray_app.core.errors import TrayUnavailable
 from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.platform.dbus import name_has_owner
 from tray_app.platform.paths import AppPaths
-from tray_app.sinks.icon_theme import StateIconTheme
 from tray_app.sinks.icons import render_icon
 from tray_app.sinks.menu import MenuItemSpec, MenuPrefs, build_menu, tooltip_text
 from tray_app.sinks.tray_backend import LINUX_BACKENDS, choose_backend, import_pystray
-from tray_app.sinks.tray_gtk import adjusted_icon_class, route_glib_log_to_python
+from tray_app.sinks.tray_gtk import GTK_BACKENDS, icon_class_for, route_glib_log_to_python
 from tray_app.sinks.tray_menu import TrayActions, TrayMenu
 
 log = logging.getLogger(__name__)
 
 ICON_SIZE = 32
 ICON_SCALE = 2  # draw at 64 px; panels scale down, HiDPI panels stay crisp
-GTK_BACKENDS = ("appindicator", "gtk")
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 _WM_APP_REFRESH = 0x8000 + 7  # WM_APP + 7
 
@@ -66,7 +64,7 @@ class TrayUI:
         if backend in GTK_BACKENDS:
             route_glib_log_to_python()  # before pystray initialises Gtk
         self._pystray = import_pystray(backend)
-        icon_class = self._icon_class(app_paths)
+        icon_class = icon_class_for(self._pystray, backend, app_paths.data_dir)
         self._menu = TrayMenu(self._pystray, actions, app_paths, stop_tray=self.stop)
         self._mailbox: tuple[MonitorSnapshot, MenuPrefs] | None = None
         self._mailbox_lock = threading.Lock()
@@ -95,20 +93,6 @@ class TrayUI:
                 f"pystray backend {backend!r} could not make an icon: {exc}"
             ) from exc
         log.info("tray backend: %s", backend)
-
-    def _icon_class(self, app_paths: AppPaths) -> Any:
-        """pystray's Icon; for the GTK backends our adjusted one (tray_gtk), which exports
-        the state icons by name from a theme folder: if that folder cannot be written, the
-        icon still works, through pystray's own temporary files."""
-        if self.backend not in GTK_BACKENDS:
-            return self._pystray.Icon
-        theme: StateIconTheme | None = StateIconTheme(app_paths.data_dir / "icons")
-        try:
-            theme.export()  # type: ignore[union-attr]
-        except OSError as exc:
-            log.warning("cannot write the tray icons into %s: %s", app_paths.data_dir, exc)
-            theme = None
-        return adjusted_icon_class(self._pystray, self.backend, theme)
 
     # -- thread-safe API --
 

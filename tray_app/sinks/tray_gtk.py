@@ -24,12 +24,14 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tray_app.core.models import Health
 from tray_app.sinks.icon_theme import StateIconTheme, state_icon_name
 
 log = logging.getLogger(__name__)
+GTK_BACKENDS = ("appindicator", "gtk")
 gtk_log = logging.getLogger("tray_app.gtk")
 
 # GLib log domains of the libraries under the tray: their warnings are ours to log, not to print.
@@ -90,6 +92,21 @@ class LazyNotifier:
             self._notifier.hide()
         except Exception as exc:  # GLib.GError when the daemon is gone
             log.debug("could not close the last tray notification: %s", exc)
+
+
+def icon_class_for(pystray: Any, backend: str, data_dir: Path) -> Any:
+    """pystray's Icon; for the GTK backends the adjusted one below, exporting the state icons
+    by name from ``<data_dir>/icons``. If that folder cannot be written, the icon still works,
+    through pystray's own temporary files."""
+    if backend not in GTK_BACKENDS:
+        return pystray.Icon
+    theme: StateIconTheme | None = StateIconTheme(data_dir / "icons")
+    try:
+        theme.export()  # type: ignore[union-attr]
+    except OSError as exc:
+        log.warning("cannot write the tray icons into %s: %s", data_dir, exc)
+        theme = None
+    return adjusted_icon_class(pystray, backend, theme)
 
 
 def adjusted_icon_class(pystray: Any, backend: str, theme: StateIconTheme | None) -> Any:
@@ -189,4 +206,11 @@ def _move_items(source: Any, target: Any) -> None:
     target.show_all()
 
 
-__all__ = ["GLIB_LOG_DOMAINS", "LazyNotifier", "adjusted_icon_class", "route_glib_log_to_python"]
+__all__ = [
+    "GLIB_LOG_DOMAINS",
+    "GTK_BACKENDS",
+    "LazyNotifier",
+    "adjusted_icon_class",
+    "icon_class_for",
+    "route_glib_log_to_python",
+]
