@@ -7,11 +7,13 @@ CLI as a subprocess, and a recording notification server on a private session bu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,10 +38,11 @@ from tests.statusserver import (
 from tray_app.config.schema import API_COMPONENT, ProviderSettings, Settings
 from tray_app.config.validate import parse_config
 from tray_app.core.models import Health, MonitorSnapshot, ProviderStatus
+from tray_app.platform.paths import AppPaths
 from tray_app.sinks.menu import OPEN_URL, MenuPrefs, build_menu
 from tray_app.sinks.notification import BODY_MAX, Notification, make_notification
 from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
-from tray_app.sources.providers import provider_status
+from tray_app.sources.providers import ProviderPoller, provider_status
 from tray_app.sources.statuspage import parse_summary
 
 OPENAI = "openai_summary.json"
@@ -340,6 +343,42 @@ def test_watch_reads_providers_with_etag_and_a_broken_one_is_logged_once(
     assert "operational" in statusline.stdout  # Claude's verdict, whatever the providers say
 
 
+def _both_read(saved: Path) -> bool:
+    try:
+        doc = json.loads(saved.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return all(p["checked_at"] for p in doc["providers"])
+
+
+def test_the_report_shows_the_other_services_as_last_read(
+    claude: StatusServer, others: StatusServer, tmp_path: Path
+) -> None:
+    write_config(
+        claude,
+        provider_block("OpenAI", others.url + "/openai")
+        + provider_block("Instructure", others.url + "/instructure"),
+    )
+    saved = AppPaths.default().state_dir / "providers.json"
+    process = _watch()
+    try:
+        deadline = time.monotonic() + 30
+        while not _both_read(saved):
+            assert time.monotonic() < deadline, "the app never saved both providers as read"
+            time.sleep(0.1)
+        claude.wait_for_requests(SUMMARY_PATH, 3)  # history recorded beside them
+    finally:
+        _stop(process)
+    page = tmp_path / "report.html"
+    result = run_cli("report", "--output", str(page))
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    other = html.split("<h2>Other services</h2>", 1)[1]
+    assert f'href="{others.url}/openai"' in other
+    assert "Instructure" in other and "degraded performance" in other
+    assert AWS_INCIDENT in other
+
+
 def test_claudes_down_notification_adds_the_providers_lines(
     claude: StatusServer, others: StatusServer, tmp_path: Path
 ) -> None:
@@ -397,3 +436,38 @@ def test_a_failing_provider_backs_off_while_claudes_page_keeps_its_pace(
     broken = len(others.requests_for("/broken" + SUMMARY_PATH))
     assert broken <= 6, broken
     assert stderr.count("provider Broken:") == 1, stderr
+
+
+class _FakeReader:
+    """A provider whose page answers after ``delay`` seconds (no network)."""
+
+    def __init__(self, name: str, delay: float) -> None:
+        self.provider = ProviderSettings(name, f"https://{name}.example")
+        self._delay = delay
+
+    def read(self) -> tuple[ProviderStatus, float | None]:
+        time.sleep(self._delay)
+        status = ProviderStatus(self.provider.name, self.provider.url, Health.OPERATIONAL, "ok")
+        return dataclasses.replace(status, checked_at=NOW), None
+
+
+def test_the_last_change_handed_on_is_never_older_than_an_earlier_one() -> None:
+    """A slow sink on the first change must not leave the last word to a stale picture."""
+    seen: list[tuple[ProviderStatus, ...]] = []
+
+    def on_change(statuses: tuple[ProviderStatus, ...]) -> None:
+        if not seen and statuses[1].checked_at is None:
+            time.sleep(0.5)  # the first change's sink is slow; the second read lands meanwhile
+        seen.append(statuses)
+
+    readers = [_FakeReader("fast", 0.0), _FakeReader("slow", 0.1)]
+    poller = ProviderPoller(readers, Settings(), on_change=on_change)  # type: ignore[arg-type]
+    poller.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(seen) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        poller.stop()
+    assert all(s.checked_at is not None for s in seen[-1])

@@ -31,10 +31,11 @@ from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot, ProbeResult, ProviderStatus
+from tray_app.core.provider_codec import PROVIDERS_FILE, providers_to_dicts
 from tray_app.core.text import safe_url
 from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
-from tray_app.platform.store import StateStore
+from tray_app.platform.store import StateStore, write_json_atomic
 from tray_app.sinks.alert_state import AlertPrefs
 from tray_app.sinks.alerts import AlertPolicy
 from tray_app.sinks.announce import Announcer
@@ -283,6 +284,14 @@ class Runtime:
         """On the providers' thread: show the change; tell it when a provider asks for that."""
         if self.monitor.snapshot.last_checked is not None:  # Claude's state comes first
             self._republish()
+        saved = {
+            "saved_at": self._clock.now().isoformat(),
+            "providers": providers_to_dicts(statuses),
+        }
+        try:  # for the report, which reads no network
+            write_json_atomic(self.paths.state_dir / PROVIDERS_FILE, saved)
+        except OSError as exc:
+            log.warning("could not save the other services' state: %s", exc)
         if self.notifier is None:
             return
         self.choices.reload_prefs_if_changed()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from tray_app.cli.render_providers import providers_table, providers_to_dicts
+from tray_app.cli.render_providers import providers_table
 from tray_app.core import headline as headlines
 from tray_app.core.events import (
     BackOnline,
@@ -25,6 +25,7 @@ from tray_app.core.events import (
     WentOffline,
 )
 from tray_app.core.models import Health, MonitorSnapshot
+from tray_app.core.provider_codec import providers_to_dicts
 from tray_app.core.text import clean
 from tray_app.core.timefmt import format_duration
 

@@ -1,49 +1,13 @@
-"""Other services (``[[providers]]``) in `check`'s table and JSON. Pure."""
+"""Other services (``[[providers]]``) in `check`'s table. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from tray_app.core.headline import GLYPHS
 from tray_app.core.models import ProviderStatus
 from tray_app.core.timefmt import format_duration
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def providers_to_dicts(providers: Sequence[ProviderStatus]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": p.name,
-            "url": p.url,
-            "overall": p.health.value,
-            "description": p.description,
-            "error": p.error,
-            "checked_at": _iso(p.checked_at),
-            "upstream": p.upstream,
-            "fallback": p.fallback,
-            "components": [
-                {"id": c.id, "name": c.name, "health": c.health.value, "group": c.is_group}
-                for c in p.components
-            ],
-            "incidents": [
-                {
-                    "id": i.id,
-                    "name": i.name,
-                    "status": i.status,
-                    "impact": i.impact,
-                    "url": i.shortlink,
-                    "created_at": _iso(i.created_at),
-                }
-                for i in p.incidents
-            ],
-        }
-        for p in providers
-    ]
 
 
 def providers_table(providers: Sequence[ProviderStatus], now: datetime) -> list[str]:
@@ -61,4 +25,4 @@ def providers_table(providers: Sequence[ProviderStatus], now: datetime) -> list[
     return lines
 
 
-__all__ = ["providers_table", "providers_to_dicts"]
+__all__ = ["providers_table"]

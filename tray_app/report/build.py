@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from tray_app.core.models import ProviderStatus
 from tray_app.report.days import DayGrid, ServiceDays, service_days
 from tray_app.report.incidents import (
     INCIDENT_KINDS,
@@ -30,6 +31,7 @@ class ReportData:
     incidents: tuple[IncidentRow, ...]
     outages: tuple[OutageRow, ...]
     latency: tuple[TargetLatency, ...]
+    providers: tuple[ProviderStatus, ...] = ()  # other services as the app last read them
 
     @property
     def since(self) -> datetime:

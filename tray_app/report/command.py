@@ -5,6 +5,8 @@ Used by the CLI and by the menu's "Show history…" (which runs it off the UI th
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import threading
 import webbrowser
@@ -13,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tray_app.core.errors import HistoryError
+from tray_app.core.models import ProviderStatus
+from tray_app.core.provider_codec import PROVIDERS_FILE, providers_from_dicts
 from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
 from tray_app.report.build import DEFAULT_DAYS, build_report_data
@@ -28,6 +32,10 @@ def default_output(paths: AppPaths) -> Path:
     return paths.data_dir / REPORT_FILE
 
 
+def providers_path(paths: AppPaths) -> Path:
+    return paths.state_dir / PROVIDERS_FILE
+
+
 def write_report(
     history_db: Path,
     output: Path,
@@ -35,6 +43,7 @@ def write_report(
     days: int = DEFAULT_DAYS,
     now: datetime | None = None,
     only: Collection[str] | None = None,
+    providers_file: Path | None = None,
 ) -> Path:
     """Read the history (read-only) and write the page to ``output``; returns its path.
 
@@ -45,8 +54,19 @@ def write_report(
         data = build_report_data(
             history, now=now or datetime.now(timezone.utc), days=days, only=only or None
         )
+    if providers_file is not None:
+        data = dataclasses.replace(data, providers=read_providers(providers_file))
     write_atomic(output, render_html(data).encode("utf-8"), mode=0o600)
     return output
+
+
+def read_providers(path: Path) -> tuple[ProviderStatus, ...]:
+    """Other services as the app last read them (none when it never did). Never raises."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return providers_from_dicts(doc.get("providers") if isinstance(doc, dict) else None)
 
 
 def open_in_browser(path: Path, opener: Callable[[str], bool] = webbrowser.open) -> bool:
@@ -75,7 +95,9 @@ def run(
     """The CLI command: 0 when written (and opened if asked), 1 when it could not be."""
     target = output or default_output(paths)
     try:
-        written = write_report(paths.history_db, target, days=days, only=only)
+        written = write_report(
+            paths.history_db, target, days=days, only=only, providers_file=providers_path(paths)
+        )
     except (HistoryError, OSError) as exc:
         err(f"report: {exc}")
         return 1
@@ -100,7 +122,13 @@ def show_in_background(
 
     def work() -> None:
         try:
-            written = write_report(paths.history_db, default_output(paths), days=days, only=only)
+            written = write_report(
+                paths.history_db,
+                default_output(paths),
+                days=days,
+                only=only,
+                providers_file=providers_path(paths),
+            )
         except (HistoryError, OSError) as exc:
             log.error("history report not written: %s", exc)
             return

@@ -176,6 +176,40 @@ def _incidents(rows: Sequence[IncidentRow], data: ReportData) -> str:
     )
 
 
+def _providers(data: ReportData) -> str:
+    """Other services as the app last read them: context, never part of Claude's figures."""
+    if not data.providers:
+        return ""
+    rows = []
+    for p in data.providers:
+        link = safe_url(p.url)
+        name = (
+            f'<a href="{_e(link)}" rel="noopener noreferrer">{_e(p.name)}</a>'
+            if link
+            else _e(p.name)
+        )
+        state = f"{p.health.label} ({p.error})" if p.error else p.health.label
+        incidents = ", ".join(_incident_link(i.name, i.shortlink) for i in p.incidents) or "—"
+        rows.append(
+            f"<tr><td>{name}</td><td>{_e(state)}</td>"
+            f'<td class="num">{_when(p.checked_at, data)}</td><td>{incidents}</td></tr>'
+        )
+    return (
+        "<h2>Other services</h2>"
+        '<p class="note">As the app last read them; context only, never part of the figures'
+        " above.</p>"
+        '<table class="incidents"><thead><tr><th>Service</th><th>State</th><th>Read</th>'
+        f"<th>Open incidents</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _incident_link(name: str, url: str | None) -> str:
+    link = safe_url(url)
+    if link is None:
+        return _e(name)
+    return f'<a href="{_e(link)}" rel="noopener noreferrer">{_e(name)}</a>'
+
+
 def _latency(data: ReportData) -> str:
     if not data.latency:
         return '<p class="note">No probe latency recorded in this period.</p>'
@@ -215,5 +249,6 @@ def render_html(data: ReportData) -> str:
         " than the status page did (where we saw both).</p>"
         f"{_outages(data.outages, data)}"
         f"<h2>Incidents on the status page</h2>{_incidents(data.incidents, data)}"
+        f"{_providers(data)}"
         "</main></body></html>\n"
     )

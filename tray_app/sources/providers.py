@@ -225,6 +225,7 @@ class ProviderPoller:
         self._readers = list(readers)
         self._on_change = on_change
         self._lock = threading.Lock()
+        self._change_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -291,11 +292,14 @@ class ProviderPoller:
             self._schedule.done(str(index), time.monotonic(), ok=ok, retry_after=retry_after)
             changed = not _same(self._statuses[index], status)
             self._statuses[index] = status
-            statuses = tuple(self._statuses)
         self._wake.set()
-        if changed and not self._stopping.is_set():
+        if not changed or self._stopping.is_set():
+            return
+        # one at a time, each with the statuses as they are then: the last call never hands
+        # on an older picture than an earlier one did
+        with self._change_lock:
             try:
-                self._on_change(statuses)
+                self._on_change(self.statuses)
             except Exception:  # a sink's bug must not stop the providers
                 log.exception("provider update failed")
 
