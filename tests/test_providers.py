@@ -42,7 +42,7 @@ from tray_app.platform.paths import AppPaths
 from tray_app.sinks.menu import OPEN_URL, MenuPrefs, build_menu
 from tray_app.sinks.notification import BODY_MAX, Notification, make_notification
 from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
-from tray_app.sources.providers import ProviderPoller, provider_status
+from tray_app.sources.providers import ProviderPoller, poll_interval, provider_status
 from tray_app.sources.statuspage import parse_summary
 
 OPENAI = "openai_summary.json"
@@ -117,6 +117,15 @@ def test_only_the_named_components_count() -> None:
 
 
 # ---- settings ----
+
+
+def test_providers_are_read_at_claudes_interval_but_never_faster_than_30_s_remotely() -> None:
+    fast = parse_config("[status_page]\nurl = 'http://127.0.0.1:9'\ninterval = 1")
+    remote = ProviderSettings("OpenAI", "https://status.openai.com")
+    local = ProviderSettings("Local", "http://127.0.0.1:8000/openai")
+    assert poll_interval(remote, fast) == 30.0
+    assert poll_interval(local, fast) == 1.0
+    assert poll_interval(remote, Settings()) == Settings().status_page.interval
 
 
 def test_providers_settings_parse_with_defaults() -> None:

@@ -24,7 +24,8 @@ from datetime import datetime, timezone
 
 import httpx
 
-from tray_app.config.schema import ProviderSettings, Settings
+from tray_app.config.checks import is_loopback_url
+from tray_app.config.schema import MIN_REMOTE_INTERVAL, ProviderSettings, Settings
 from tray_app.core.errors import HTTPStatusError, SourceError
 from tray_app.core.models import Component, Health, PageSnapshot, ProviderStatus
 from tray_app.sources.schedule import Schedule
@@ -110,6 +111,13 @@ def not_read_yet(provider: ProviderSettings) -> ProviderStatus:
 def _worst(components: Sequence[Component]) -> Health:
     known = [c.health for c in components if c.health.rank >= 0]
     return max(known, key=lambda h: h.rank) if known else Health.UNKNOWN
+
+
+def poll_interval(provider: ProviderSettings, settings: Settings) -> float:
+    """Claude's page interval; never under the polite minimum for a page on another machine
+    (Claude's own page may be a loopback one polled every second)."""
+    interval = settings.status_page.interval
+    return interval if is_loopback_url(provider.url) else max(interval, MIN_REMOTE_INTERVAL)
 
 
 def _same(a: ProviderStatus, b: ProviderStatus) -> bool:
@@ -232,7 +240,7 @@ class ProviderPoller:
         self._in_flight: set[int] = set()
         self._statuses = [not_read_yet(r.provider) for r in self._readers]
         self._schedule = Schedule(
-            {str(i): settings.status_page.interval for i in range(len(self._readers))},
+            {str(i): poll_interval(r.provider, settings) for i, r in enumerate(self._readers)},
             backoff_max=settings.backoff.maximum,
             jitter=settings.backoff.jitter,
             start=time.monotonic(),
@@ -310,6 +318,7 @@ __all__ = [
     "ProviderReader",
     "build_readers",
     "not_read_yet",
+    "poll_interval",
     "provider_status",
     "read_in_background",
     "unreadable_status",
