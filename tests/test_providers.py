@@ -387,6 +387,16 @@ def test_the_report_shows_the_other_services_as_last_read(
     assert "Instructure" in other and "degraded performance" in other
     assert AWS_INCIDENT in other
 
+    write_config(claude, "")  # the user removes them: the report no longer shows them
+    process = _watch()
+    try:
+        seen = len(claude.requests_for(SUMMARY_PATH))
+        claude.wait_for_requests(SUMMARY_PATH, seen + 1)
+    finally:
+        _stop(process)
+    assert run_cli("report", "--output", str(page)).returncode == 0
+    assert "Other services" not in page.read_text(encoding="utf-8")
+
 
 def test_claudes_down_notification_adds_the_providers_lines(
     claude: StatusServer, others: StatusServer, tmp_path: Path

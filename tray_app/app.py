@@ -8,6 +8,7 @@ reached only through ``TrayUI.show()``, its one hand-off to the UI thread.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import logging
@@ -153,6 +154,9 @@ class Runtime:
             on_change=self._providers_changed,
         )
         self._provider_notices = ProviderNotices()
+        if not self.settings.providers:  # none any more: the report must not show old ones
+            with contextlib.suppress(OSError):
+                (paths.state_dir / PROVIDERS_FILE).unlink(missing_ok=True)
         self.choices = UserChoices(
             paths,
             clock=self._clock,
