@@ -96,6 +96,7 @@ min_interval = 1
         encoding="utf-8",
     )
     runtime = Runtime(load_config(paths.config_file), paths, notify=True, record=False)
+    assert runtime.announcer is not None
     snapshots: list[MonitorSnapshot] = []
     runtime.start(snapshots.append)
     try:
@@ -107,7 +108,7 @@ min_interval = 1
             check_now=lambda: None, set_watched=lambda c, on: None, snooze=lambda d: None,
             set_notifications=lambda on: None, set_autostart=lambda on: None,
             open_url=lambda u: None, open_path=lambda p: None, quit=lambda: None,
-            tell_when_back=runtime.tell_when_back,
+            tell_when_back=runtime.announcer.set_until_back,
         )  # fmt: skip
         menu = build_menu(snapshots[-1], runtime_menu_prefs(runtime), NOW)
         (item,) = until_back_items(menu)

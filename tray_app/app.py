@@ -107,7 +107,6 @@ class Runtime:
                 self.settings.notifications,
                 self.settings.watch,
                 paths.alerts_file,
-                snooze=self._snooze_from_bubble,
                 dress=self._dress_notification,
             )
             self.policy = self.announcer.policy
@@ -166,6 +165,11 @@ class Runtime:
             republish=self._republish,
             known_components=lambda: [c.id for c in self.monitor.snapshot.components],
         )
+        if self.announcer is not None:  # the bubble's "Snooze 1 h", the menu's one-shot
+            self.announcer.on_snooze, self.announcer.on_change = (
+                self.choices.snooze,
+                self._republish,
+            )
 
     # ---- lifecycle ----
 
@@ -239,21 +243,6 @@ class Runtime:
         prefs = AlertPrefs(snoozed_until=self.choices.prefs.snoozed_until)
         with self._settings_lock:
             self.announcer.announce(self.notifier, snapshot, events, self._clock.now(), prefs)
-
-    def tell_when_back(self, component_id: str, on: bool) -> None:
-        """The menu's one-shot per troubled service (off the UI thread: it waits for a send)."""
-        announcer = self.announcer
-        if announcer is None:
-            return
-
-        def work() -> None:
-            announcer.set_until_back(component_id, on)
-            self._republish()
-
-        threading.Thread(target=work, name="until-back", daemon=True).start()
-
-    def _snooze_from_bubble(self, duration: timedelta) -> None:
-        self.choices.snooze(duration)
 
     def _dress_notification(self, n: Notification, snapshot: MonitorSnapshot) -> Notification:
         """As it goes out: the other services' context on "down" news, the state's icon."""
@@ -446,7 +435,9 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
         open_path=open_path,
         quit=lambda: holder["tray"].stop(),
         show_history=lambda: show_report(paths, only=runtime.settings.watch.components),
-        tell_when_back=runtime.tell_when_back,
+        tell_when_back=runtime.announcer.set_until_back
+        if runtime.announcer
+        else lambda c, on: None,
     )
     try:
         ui = TrayUI(actions, backend=choice.backend, app_paths=paths)

@@ -257,7 +257,7 @@ class AlertPolicy:
             run.out.append(self._services(run, run.failing, failing=True))
         if run.recovered:
             run.out.append(self._services(run, run.recovered, failing=False))
-        self._reminders(run, now)
+        _reminders(self, run, now)
         run.out = [n for n in run.out if run.not_muted(n)]
 
         shown: list[Notification] = []
@@ -423,32 +423,34 @@ class AlertPolicy:
                 run, ServiceItem(cid, view.name, health, key, view.probe_only, down_for), now
             )
 
-    def _reminders(self, run: _Run, now: datetime) -> None:
-        minutes = self.settings.reminder_minutes
-        if minutes <= 0:
-            return
-        every = timedelta(minutes=minutes)
-        views = {c.id: c for c in run.snapshot.components}
-        due: list[tuple[str, str, timedelta | None]] = []
-        for cid, comp in run.components.items():
-            view = views.get(cid)
-            if comp.told == OK or comp.told_at is None or view is None:
-                continue
-            if not watched(self.watch, (cid,)) or cid in self.settings.only_when_back:
-                continue
-            if not view.health.is_down or not Health(comp.told).is_down:
-                continue
-            if now - (comp.reminded_at or comp.told_at) < every:
-                continue
-            run.set_comp(cid, reminded_at=now)
-            since = comp.down_since or comp.told_at
-            due.append((cid, view.name, now - since))
-        if not due:
-            return
-        note = self.writer.reminder(due, now, run.snapshot)
-        for key in note.keys:
-            run.mark_seen(key)
-        run.out.append(note)
+
+def _reminders(policy: AlertPolicy, run: _Run, now: datetime) -> None:
+    """ "Still down" for long outages, every ``reminder_minutes`` (off by default)."""
+    minutes = policy.settings.reminder_minutes
+    if minutes <= 0:
+        return
+    every = timedelta(minutes=minutes)
+    views = {c.id: c for c in run.snapshot.components}
+    due: list[tuple[str, str, timedelta | None]] = []
+    for cid, comp in run.components.items():
+        view = views.get(cid)
+        if comp.told == OK or comp.told_at is None or view is None:
+            continue
+        if not watched(policy.watch, (cid,)) or cid in policy.settings.only_when_back:
+            continue
+        if not view.health.is_down or not Health(comp.told).is_down:
+            continue
+        if now - (comp.reminded_at or comp.told_at) < every:
+            continue
+        run.set_comp(cid, reminded_at=now)
+        since = comp.down_since or comp.told_at
+        due.append((cid, view.name, now - since))
+    if not due:
+        return
+    note = policy.writer.reminder(due, now, run.snapshot)
+    for key in note.keys:
+        run.mark_seen(key)
+    run.out.append(note)
 
 
 __all__ = [

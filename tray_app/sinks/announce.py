@@ -51,14 +51,14 @@ class Announcer:
         *,
         bubbles: dict[str, Delivery] | None = None,
         pending: list[Notification] | None = None,
-        snooze: Callable[[timedelta], None] | None = None,
         dress: Callable[[Notification, MonitorSnapshot], Notification] | None = None,
     ) -> None:
         self.policy = policy
         self.path = path
         self.bubbles: dict[str, Delivery] = dict(bubbles or {})
         self.pending: list[Notification] = list(pending or [])
-        self._snooze = snooze
+        self.on_snooze: Callable[[timedelta], None] | None = None  # the bubble's "Snooze 1 h"
+        self.on_change: Callable[[], None] | None = None  # redraw the menu
         self._dress = dress  # the app's last touches as it goes out (icon, context)
         self._lock = threading.Lock()
         self._unseen_logged = False
@@ -160,17 +160,27 @@ class Announcer:
                 log.info("will tell once when it is back: %s", ", ".join(threads))
                 self.policy.tell_when_back(threads)
                 self._save()
-        if action == SNOOZE_ACTION and self._snooze is not None:
+        if action == SNOOZE_ACTION and self.on_snooze is not None:
             log.info("snoozed for 1 h from a notification")
-            self._snooze(SNOOZE_FROM_BUBBLE)
+            self.on_snooze(SNOOZE_FROM_BUBBLE)
+        if self.on_change is not None:
+            self.on_change()
 
     # ---- the same one-shot from the menu, per service ----
 
     def set_until_back(self, component_id: str, on: bool) -> None:
-        with self._lock:
-            self.policy.tell_when_back([component_thread(component_id)], on)
-            self._save()
-        log.info("%s: tell once when it is back: %s", component_id, "on" if on else "off")
+        """From the menu (the UI thread): done on a thread of its own, as a send may be under
+        way; the menu is redrawn after."""
+
+        def work() -> None:
+            with self._lock:
+                self.policy.tell_when_back([component_thread(component_id)], on)
+                self._save()
+            log.info("%s: tell once when it is back: %s", component_id, "on" if on else "off")
+            if self.on_change is not None:
+                self.on_change()
+
+        threading.Thread(target=work, name="until-back", daemon=True).start()
 
     def until_back_components(self) -> tuple[str, ...]:
         prefix = component_thread("")
