@@ -90,8 +90,9 @@ install_app() {
     esac
     echo "Start it from the applications menu, or run: $APP"
     echo "Start at login: $APP autostart enable"
-    echo "The tray icon needs a StatusNotifier/AppIndicator host: on GNOME, enable the"
-    echo "'AppIndicator and KStatusNotifierItem Support' extension."
+    echo "The tray icon needs a tray on your desktop: on GNOME, enable the 'AppIndicator and"
+    echo "KStatusNotifierItem Support' extension; on sway or Hyprland, waybar's 'tray' module;"
+    echo "elsewhere, any StatusNotifierItem or XEmbed system tray."
 }
 
 case "${1:-}" in
