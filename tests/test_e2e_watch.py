@@ -22,6 +22,7 @@ from tests.apprig import write_loopback_config
 from tests.rigs_dbus import RecordingServer, private_session_bus, recording_notification_server
 from tests.statusserver import (
     API_401,
+    API_529_OVERLOADED,
     CLOUDFLARE_403,
     StatusServer,
     incident_doc,
@@ -386,3 +387,38 @@ def test_tell_me_when_its_back_and_snooze_from_the_bubble(
     assert until is not None
     remaining = until.timestamp() - time.time()
     assert 50 * 60 < remaining <= 3600
+
+
+def test_probe_news_is_told_within_a_poll_of_the_probe_hysteresis_both_ways(
+    status_server: StatusServer,
+    bus_and_server: tuple[dict[str, str], RecordingServer],
+    tmp_path: Path,
+) -> None:
+    """Issue 10.1, from our own probes: "down from here" once the failure threshold is met,
+    "back" once the success threshold is, each within one poll + 5 s; the page stays green."""
+    env, notifications = bus_and_server
+    healthy(status_server)
+    write_loopback_config(status_server.url)
+    proc = start_watch(env, tmp_path / "watch.log")
+    try:
+        status_server.wait_for_requests("/v1/models", 2)
+        switched_down = time.monotonic()
+        status_server.set("/v1/models", API_529_OVERLOADED)
+        (down,) = notifications.wait_for_notify(1, deadline=30)
+        seen_down = time.monotonic()
+        switched_back = time.monotonic()
+        status_server.set("/v1/models", API_401)
+        calls = notifications.wait_for_notify(2, deadline=30)
+        seen_back = time.monotonic()
+        probes = [r.at for r in status_server.requests_for("/v1/models")]
+    finally:
+        assert stop(proc) == 0
+    # the 2nd answer after a switch meets the default threshold (2 failures, 2 successes); one
+    # more poll of margin for a request already in flight when the route changed
+    met_down = [t for t in probes if t > switched_down][1]
+    met_back = [t for t in probes if t > switched_back][1]
+    assert seen_down - met_down <= NEWS_DEADLINE + POLL
+    assert seen_back - met_back <= NEWS_DEADLINE + POLL
+    assert down["summary"] == f"{API} down from here"
+    assert calls[1]["summary"] == f"{API} is back"
+    assert calls[1]["replaces_id"] == down["id"]
