@@ -169,8 +169,8 @@ class TrayUI:
         try:
             self._icon.run(setup=setup)
         except Exception as exc:
-            # pystray's GTK finalizer asks the notification daemon to close its last
-            # bubble and raises when there is no daemon; by then we are leaving anyway.
+            # A backend's own shutdown may raise (a gone X server, a gone bus); by then we
+            # are leaving anyway.
             if not self._stopping.is_set():
                 self._loop_failed = True
                 self._release_setup_thread()
