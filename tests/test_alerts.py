@@ -904,3 +904,15 @@ def test_escaped_markup_is_decoded_then_stripped_never_a_live_tag() -> None:
     assert plain_text(raw) == "Fixed details & more"
     n = make_notification("&lt;b&gt;Title&lt;/b&gt;", raw)
     assert "<" not in n.title + n.body and "href" not in n.body
+
+
+def test_two_incidents_about_the_service_the_latest_update_still_comes_last() -> None:
+    other = replace(incident(name="Elevated errors on Claude Code"), id="inc2")
+    snapshot = replace(snap(api=Health.MAJOR_OUTAGE), incidents=(incident(), other))
+    (n,) = policy().decide([down(API_COMPONENT)], snapshot, T0)[1]
+    assert n.title == REAL_NAME
+    assert n.body.splitlines() == [
+        "major outage: Claude API",
+        "Also: Elevated errors on Claude Code",
+        "We are currently investigating this issue.",
+    ]

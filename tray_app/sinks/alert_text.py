@@ -194,11 +194,10 @@ class AlertWriter:
         if cause:
             # the cause first: what is wrong, then which services, then the latest word on it
             incident = cause[0]
-            lines = [compact_services(items)]
+            lines = [compact_services(items), *(f"Also: {other.name}" for other in cause[1:])]
             update = incident.latest_update.body if incident.latest_update else ""
             if update:
-                lines.append(plain_text(update))
-            lines += [f"Also: {other.name}" for other in cause[1:]]
+                lines.append(plain_text(update))  # the latest word last
             threads.append(incident_thread(incident))
             return make_notification(
                 incident.name, "\n".join(lines), urgency, url, keys, threads=threads
