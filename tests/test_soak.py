@@ -47,6 +47,7 @@ from tray_app.core.models import MonitorSnapshot, PageSnapshot, ProbeResult
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.store import StateStore
 from tray_app.sinks.notify import Notifier
+from tray_app.sinks.recorder import PRUNE_EVERY
 from tray_app.sources.monitor import Monitor
 from tray_app.sources.probes import Prober
 from tray_app.sources.statuspage import StatusPageClient
@@ -390,9 +391,7 @@ def test_soak_22000_cycles_no_crash_leak_growth_or_false_alert(
     now = clock.now()
     # The Runtime prunes at most once per PRUNE_EVERY (24 h), so rows may outlive the retention
     # by up to that long; anything older than both must be gone.
-    cutoff = (
-        now - timedelta(days=settings.history.retention_days) - app_module.PRUNE_EVERY
-    ).timestamp()
+    cutoff = (now - timedelta(days=settings.history.retention_days) - PRUNE_EVERY).timestamp()
     old_events = db_rows(paths.history_db, "SELECT count(*) FROM events WHERE at < ?", cutoff)
     old_probes = db_rows(
         paths.history_db, "SELECT count(*) FROM probe_latency WHERE window_start < ?", cutoff

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import logging
 import os
 import signal
@@ -19,7 +18,7 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,9 @@ from tray_app.config.schema import Settings
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
-from tray_app.core.models import MonitorSnapshot, ProbeResult, ProviderStatus
+from tray_app.core.models import MonitorSnapshot, ProviderStatus
 from tray_app.core.provider_codec import PROVIDERS_FILE, providers_to_dicts
 from tray_app.core.text import safe_url
-from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.store import StateStore, write_json_atomic
 from tray_app.sinks.alert_state import AlertPrefs
@@ -45,8 +43,10 @@ from tray_app.sinks.history.store import History
 from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.menu import MenuPrefs
 from tray_app.sinks.notification import Notification, make_notification
+from tray_app.sinks.notification_icons import NotificationIcons
 from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
 from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
+from tray_app.sinks.recorder import HistoryRecorder
 from tray_app.sinks.settings_notice import UnknownIdsNotice
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor
@@ -54,8 +54,6 @@ from tray_app.sources.providers import ProviderPoller, build_readers
 from tray_app.user_choices import UserChoices
 
 log = logging.getLogger(__name__)
-
-PRUNE_EVERY = timedelta(hours=24)
 
 
 class Runtime:
@@ -80,9 +78,6 @@ class Runtime:
         self._settings_lock = threading.Lock()
         self._on_snapshot: Callable[[MonitorSnapshot], None] | None = None
         self._printer = printer
-        self._last_prune: datetime | None = None
-        self._history_error: str | None = None
-        self._recorded_probes: tuple[ProbeResult, ...] = ()
 
         self.sources = build_sources(self.settings, clock=self._clock)
         self.history: History | None = None
@@ -95,13 +90,17 @@ class Runtime:
                 self.notices.append(f"history is off: {exc}")
 
         self.menu_line = MenuLineBackend()
+        self.icons = NotificationIcons(paths.state_dir)
         self.notifier: Notifier | None = None
         self.policy: AlertPolicy | None = None
         self.announcer: Announcer | None = None
         if notify:
-            icon_path = self._write_notification_icon()
             self.notifier = Notifier(
-                default_backends(tray_notify=tray_notify, icon_path=icon_path, menu=self.menu_line)
+                default_backends(
+                    tray_notify=tray_notify,
+                    icon_path=self.icons.app_icon_path,  # drawn before the first notification
+                    menu=self.menu_line,
+                )
             )
             self.announcer = Announcer.load(
                 self.settings.notifications,
@@ -115,7 +114,12 @@ class Runtime:
 
         sinks: list[tuple[str, Sink]] = []
         if self.history is not None:
-            sinks.append(("history", self._history_sink))
+            recorder = HistoryRecorder(
+                self.history,
+                clock=self._clock,
+                retention_days=lambda: self.settings.history.retention_days,
+            )
+            sinks.append(("history", recorder))
         sinks.append(("snapshot", self._snapshot_sink))
         if printer is not None:
             sinks.append(("printer", self._printer_sink))
@@ -130,7 +134,7 @@ class Runtime:
                 UnknownIdsNotice(
                     lambda: self.sources.page.last,
                     lambda: self.settings,
-                    notifier.send if notifier is not None else None,
+                    self.send_notification if notifier is not None else None,
                 ),
             )
         )
@@ -181,7 +185,7 @@ class Runtime:
         self.monitor.start()
         self.providers.start()
         if self.notifier is not None and self.notices:
-            self.notifier.send(
+            self.send_notification(
                 make_notification(f"{APP_TITLE} started with a problem", "\n".join(self.notices))
             )
 
@@ -208,26 +212,6 @@ class Runtime:
 
     # ---- sinks (run on the dispatcher thread) ----
 
-    def _history_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
-        assert self.history is not None
-        try:
-            self.history.record_events(events)
-            if snapshot.probes == self._recorded_probes:
-                # a page read or a tick republishes the last probe round: it is recorded already
-                snapshot = dataclasses.replace(snapshot, probes=())
-            self.history.record_snapshot(snapshot)
-            self._recorded_probes = snapshot.probes or self._recorded_probes
-            now = self._clock.now()
-            if self._last_prune is None or now - self._last_prune > PRUNE_EVERY:
-                self.history.prune(now, self.settings.history.retention_days)
-                self._last_prune = now
-            self._history_error = None
-        except HistoryError as exc:
-            # a full disk fails every write: say it once, and again only when it changes
-            if str(exc) != self._history_error:
-                log.error("history not recorded: %s", exc)
-            self._history_error = str(exc)
-
     def _snapshot_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         if self._on_snapshot is not None:
             self._on_snapshot(self._add_providers(snapshot))  # the providers as they are now
@@ -247,7 +231,7 @@ class Runtime:
     def _dress_notification(self, n: Notification, snapshot: MonitorSnapshot) -> Notification:
         """As it goes out: the other services' context on "down" news, the state's icon."""
         n = with_provider_context(n, snapshot)
-        return dataclasses.replace(n, icon=self._state_icon(snapshot))
+        return dataclasses.replace(n, icon=self.icons.for_state(snapshot))
 
     def _hooks_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         assert self.hooks is not None
@@ -255,6 +239,12 @@ class Runtime:
             self.hooks.run(events)
 
     # ---- helpers ----
+
+    def send_notification(self, n: Notification) -> str | None:
+        """Send ``n`` (needs notify=True); the name of the backend that showed it, or None."""
+        assert self.notifier is not None
+        self.icons.ensure_app_icon()
+        return self.notifier.send(n)
 
     def _republish(self) -> None:
         if self._on_snapshot is not None:
@@ -291,33 +281,7 @@ class Runtime:
         for n in self._provider_notices.decide(
             statuses, self.settings, self._clock.now(), self.choices.prefs.snoozed_until
         ):
-            log.info("notification %r via %s", n.title, self.notifier.send(n) or "nothing")
-
-    def _state_icon(self, snapshot: MonitorSnapshot) -> str | None:
-        """The tray icon of the state a notification announces (red cross for down...)."""
-        from tray_app.sinks.icons import render_icon
-
-        name = f"{snapshot.overall.value}{'-here' if snapshot.probe_only else ''}.png"
-        path = self.paths.state_dir / "icons" / name
-        if not path.exists():
-            try:
-                _save_png(render_icon(snapshot.overall, 64, probe_only=snapshot.probe_only), path)
-            except OSError as exc:
-                log.warning("no state icon for notifications: %s", exc)
-                return None
-        return str(path)
-
-    def _write_notification_icon(self) -> Path | None:
-        from tray_app.sinks.icons import render_app_icon
-
-        path = self.paths.state_dir / "notification-icon.png"
-        try:
-            if not path.exists():
-                _save_png(render_app_icon(128), path)
-        except OSError as exc:
-            log.warning("no notification icon: %s", exc)
-            return None
-        return path
+            log.info("notification %r via %s", n.title, self.send_notification(n) or "nothing")
 
 
 def open_path(path: Path) -> None:
@@ -336,13 +300,6 @@ def open_path(path: Path) -> None:
         )
     except OSError as exc:
         log.error("cannot open %s: %s", path, exc)
-
-
-def _save_png(image: Any, path: Path) -> None:
-    """Through the one atomic writer: never through a symlink planted at ``path``."""
-    data = io.BytesIO()
-    image.save(data, "PNG")
-    write_atomic(path, data.getvalue())
 
 
 def open_url(url: str) -> None:
@@ -440,7 +397,8 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
         else lambda c, on: None,
     )
     try:
-        ui = TrayUI(actions, backend=choice.backend, app_paths=paths)
+        with _gtk_without_gl():
+            ui = TrayUI(actions, backend=choice.backend, app_paths=paths)
     except TrayUnavailable as exc:
         runtime.stop()
         instance.release()
@@ -474,6 +432,22 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _gtk_without_gl() -> Iterator[None]:
+    """GDK probes GL visuals when it opens the display, which loads the GL driver (Mesa's
+    libLLVM and swrast: 45 MB on Xvfb); the tray never draws with GL. GDK reads ``GDK_GL`` once,
+    at init: it is set for that moment only (unless the user set it), so that programs the app
+    starts (browser, file manager, hooks) keep the user's environment."""
+    if "GDK_GL" in os.environ:
+        yield
+        return
+    os.environ["GDK_GL"] = "disable"
+    try:
+        yield
+    finally:
+        os.environ.pop("GDK_GL", None)
+
+
 NO_TRAY_GRACE = 10.0  # seconds: at login the app may start before the panel does
 
 
@@ -490,7 +464,7 @@ def _warn_if_no_tray_host(runtime: Runtime, grace: float = NO_TRAY_GRACE) -> Non
     message = f"no system tray is showing the icon; {no_tray_hint()}. Notifications still work."
     log.warning("%s", message)
     if runtime.notifier is not None:
-        runtime.notifier.send(make_notification(f"{APP_TITLE} has no tray to show in", message))
+        runtime.send_notification(make_notification(f"{APP_TITLE} has no tray to show in", message))
 
 
 def runtime_menu_prefs(runtime: Runtime) -> MenuPrefs:
