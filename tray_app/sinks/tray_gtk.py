@@ -46,6 +46,8 @@ GLIB_LOG_DOMAINS = (
     "libappindicator",
     "LIBDBUSMENU-GLIB",
     "LIBDBUSMENU-GTK",
+    "dbind",  # at-spi2: "AT-SPI: Error retrieving accessibility bus address" at start
+    "atk-bridge",
 )
 
 
