@@ -155,3 +155,32 @@ def test_tell_when_back_from_a_bubble_click(tmp_path: Path) -> None:
     assert a.until_back_components() == (API_COMPONENT,)
     saved = json.loads((tmp_path / "alerts.json").read_text(encoding="utf-8"))
     assert saved["until_back"] == [f"component:{API_COMPONENT}"]
+
+
+def test_waiting_news_is_dropped_when_its_outage_ended_unannounced(tmp_path: Path) -> None:
+    """The "back" may never come (recoveries switched off): a waiting "down" whose service is
+    fine again is not shown late."""
+    screen = Screen()
+    screen.works = False
+    notifier = Notifier([screen, MenuLineBackend()])
+    a = Announcer.load(
+        NotificationSettings(service_recovered=False), WatchSettings(), tmp_path / "alerts.json"
+    )
+    step(a, notifier, 0, [down(API_COMPONENT, 0)], **{API_COMPONENT: Health.MAJOR_OUTAGE})
+    assert len(a.pending) == 1
+    screen.works = True
+    step(a, notifier, 3, [back(API_COMPONENT, 3)])
+    assert screen.calls == [] and a.pending == []
+
+
+def test_snooze_drops_what_waits(tmp_path: Path) -> None:
+    screen = Screen()
+    screen.works = False
+    notifier = Notifier([screen, MenuLineBackend()])
+    a = announcer(tmp_path)
+    step(a, notifier, 0, [down(API_COMPONENT, 0)], **{API_COMPONENT: Health.MAJOR_OUTAGE})
+    screen.works = True
+    snoozed = AlertPrefs(snoozed_until=T0 + timedelta(hours=1))
+    a.announce(notifier, snap(**{API_COMPONENT: Health.MAJOR_OUTAGE}), (), T0, snoozed)
+    step(a, notifier, 61, [], **{API_COMPONENT: Health.MAJOR_OUTAGE})
+    assert screen.calls == []

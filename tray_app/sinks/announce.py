@@ -27,7 +27,7 @@ from typing import Any
 
 from tray_app.config.schema import NotificationSettings, WatchSettings
 from tray_app.core.events import Event
-from tray_app.core.models import MonitorSnapshot
+from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.platform.store import write_json_atomic
 from tray_app.sinks.alert_state import AlertPrefs
 from tray_app.sinks.alert_text import component_thread
@@ -92,7 +92,15 @@ class Announcer:
                 self._queue(n)
             changed = bool(events or notes)
             snoozed = prefs.snoozed_until is not None and now < prefs.snoozed_until
-            if self.pending and self.policy.settings.enabled and not snoozed:
+            if self.pending and (snoozed or not self.policy.settings.enabled):
+                self.pending = []  # as the policy drops what quiet hours held
+                changed = True
+            stale = [n for n in self.pending if not _still_news(n, snapshot)]
+            if stale:
+                log.info("not telling %d notification(s): over before anyone saw them", len(stale))
+                self.pending = [n for n in self.pending if n not in stale]
+                changed = True
+            if self.pending:
                 changed = self._flush(notifier, snapshot) or changed
             if changed:
                 self._save()
@@ -205,6 +213,23 @@ class Announcer:
             write_json_atomic(self.path, self.to_dict())
         except OSError as exc:
             log.error("could not save notification state: %s", exc)
+
+
+def _still_news(n: Notification, snapshot: MonitorSnapshot) -> bool:
+    """False for waiting "down" news whose services are all known to be fine again and whose
+    incidents are all closed (the "back" may never come: switched off, or not a change)."""
+    if n.ends or not n.threads:
+        return True
+    healthy = {c.id for c in snapshot.components if c.health is Health.OPERATIONAL}
+    open_incidents = {i.id for i in snapshot.incidents if not i.is_resolved}
+    for thread in n.threads:
+        kind, _, ident = thread.partition(":")
+        if kind == "component" and ident in healthy:
+            continue
+        if kind == "incident" and ident not in open_incidents:
+            continue
+        return True
+    return False
 
 
 def _read_json(path: Path) -> Any:
