@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from PIL import Image
@@ -126,3 +127,28 @@ def test_an_older_version_of_our_files_is_replaced_and_removed(tmp_path: Path) -
     outcome = entry.remove()
     assert outcome.left_alone == []
     assert not menu_entry().exists() and not icon(256).exists()
+
+
+_LOOKUP = r"""
+import gi
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gio, Gtk
+theme = Gtk.IconTheme.new()
+for size in (16, 48, 256):
+    info = theme.lookup_icon("claude-status-tray", size, 0)
+    print("icon", size, info.get_filename() if info else None)
+app = Gio.DesktopAppInfo.new("claude-status-tray.desktop")
+print("app", app.get_name() if app else None, app.get_filename() if app else None)
+"""
+
+
+def test_gtk_and_gio_find_the_icon_and_the_menu_entry_after_install() -> None:
+    """What a desktop does: GTK's icon theme resolves the name, GIO lists the application."""
+    assert run_cli("desktop-entry", "install").returncode == 0
+    found = subprocess.run(
+        [sys.executable, "-c", _LOOKUP], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.splitlines()
+    assert f"icon 16 {icon(16)}" in found
+    assert f"icon 48 {icon(48)}" in found
+    assert f"icon 256 {icon(256)}" in found
+    assert f"app Claude Status Tray {menu_entry()}" in found
