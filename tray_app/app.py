@@ -19,7 +19,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
