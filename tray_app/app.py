@@ -30,11 +30,11 @@ from tray_app.config.schema import Settings
 from tray_app.core.clock import Clock, SystemClock
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
-from tray_app.core.models import MonitorSnapshot, ProviderStatus
-from tray_app.core.provider_codec import PROVIDERS_FILE, providers_to_dicts
+from tray_app.core.models import MonitorSnapshot
 from tray_app.core.text import safe_url
+from tray_app.other_services import OtherServices
 from tray_app.platform.paths import AppPaths
-from tray_app.platform.store import StateStore, write_json_atomic
+from tray_app.platform.store import StateStore
 from tray_app.sinks.alert_state import AlertPrefs
 from tray_app.sinks.alerts import AlertPolicy
 from tray_app.sinks.announce import Announcer
@@ -45,12 +45,11 @@ from tray_app.sinks.menu import MenuPrefs
 from tray_app.sinks.notification import Notification, make_notification
 from tray_app.sinks.notification_icons import NotificationIcons
 from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
-from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
+from tray_app.sinks.provider_alerts import with_provider_context
 from tray_app.sinks.recorder import HistoryRecorder
 from tray_app.sinks.settings_notice import UnknownIdsNotice
 from tray_app.sources.build import build_sources
 from tray_app.sources.monitor import Monitor
-from tray_app.sources.providers import ProviderPoller, build_readers
 from tray_app.user_choices import UserChoices
 
 log = logging.getLogger(__name__)
@@ -150,16 +149,6 @@ class Runtime:
         )
         if self.monitor.notice:
             self.notices.append(self.monitor.notice)
-        # other services: their own poller thread; never part of Claude's state
-        self.providers = ProviderPoller(
-            build_readers(self.sources.client, self.settings, clock=self._clock.now),
-            self.settings,
-            on_change=self._providers_changed,
-        )
-        self._provider_notices = ProviderNotices()
-        if not self.settings.providers:  # none any more: the report must not show old ones
-            with contextlib.suppress(OSError):
-                (paths.state_dir / PROVIDERS_FILE).unlink(missing_ok=True)
         self.choices = UserChoices(
             paths,
             clock=self._clock,
@@ -168,6 +157,15 @@ class Runtime:
             apply=self.apply_settings,
             republish=self._republish,
             known_components=lambda: [c.id for c in self.monitor.snapshot.components],
+        )
+        self.others = OtherServices(  # their own poller thread; never part of Claude's state
+            lambda: self.settings,
+            self.sources.client,
+            paths,
+            clock=self._clock,
+            send=self.send_notification if self.notifier is not None else None,
+            choices=self.choices,
+            on_change=self._others_changed,
         )
         if self.announcer is not None:  # the bubble's "Snooze 1 h", the menu's one-shot
             self.announcer.on_snooze, self.announcer.on_change = (
@@ -183,7 +181,7 @@ class Runtime:
             log.warning("%s", notice)
         self.dispatcher.start()
         self.monitor.start()
-        self.providers.start()
+        self.others.poller.start()
         if self.notifier is not None and self.notices:
             self.send_notification(
                 make_notification(f"{APP_TITLE} started with a problem", "\n".join(self.notices))
@@ -192,7 +190,7 @@ class Runtime:
     def stop(self) -> None:
         if not self.monitor.stop(timeout=1.0):
             log.warning("monitor thread did not stop within 1 s")
-        self.providers.stop(timeout=1.0)
+        self.others.poller.stop(timeout=1.0)
         self.dispatcher.stop(timeout=1.0)
         self.sources.close()
         if self.hooks is not None:
@@ -214,7 +212,7 @@ class Runtime:
 
     def _snapshot_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         if self._on_snapshot is not None:
-            self._on_snapshot(self._add_providers(snapshot))  # the providers as they are now
+            self._on_snapshot(self.others.add_to(snapshot))  # the providers as they are now
 
     def _printer_sink(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         assert self._printer is not None
@@ -248,40 +246,21 @@ class Runtime:
 
     def _republish(self) -> None:
         if self._on_snapshot is not None:
-            self._on_snapshot(self._add_providers(self.monitor.snapshot))
+            self._on_snapshot(self.others.add_to(self.monitor.snapshot))
 
     # ---- other services ----
 
     def check_now(self) -> None:
         """ "Check now" (menu, a second launch): Claude's page and probes, and the providers."""
         self.monitor.check_now()
-        self.providers.check_now()
-
-    def _add_providers(self, snapshot: MonitorSnapshot) -> MonitorSnapshot:
-        return dataclasses.replace(snapshot, providers=self.providers.statuses)
+        self.others.poller.check_now()
 
     def _with_providers(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
-        self.dispatcher.submit(self._add_providers(snapshot), events)
+        self.dispatcher.submit(self.others.add_to(snapshot), events)
 
-    def _providers_changed(self, statuses: tuple[ProviderStatus, ...]) -> None:
-        """On the providers' thread: show the change; tell it when a provider asks for that."""
+    def _others_changed(self) -> None:
         if self.monitor.snapshot.last_checked is not None:  # Claude's state comes first
             self._republish()
-        saved = {
-            "saved_at": self._clock.now().isoformat(),
-            "providers": providers_to_dicts(statuses),
-        }
-        try:  # for the report, which reads no network
-            write_json_atomic(self.paths.state_dir / PROVIDERS_FILE, saved)
-        except OSError as exc:
-            log.warning("could not save the other services' state: %s", exc)
-        if self.notifier is None:
-            return
-        self.choices.reload_prefs_if_changed()
-        for n in self._provider_notices.decide(
-            statuses, self.settings, self._clock.now(), self.choices.prefs.snoozed_until
-        ):
-            log.info("notification %r via %s", n.title, self.send_notification(n) or "nothing")
 
 
 def open_path(path: Path) -> None:
