@@ -8,6 +8,7 @@ import re
 import sqlite3
 import stat
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -121,6 +122,20 @@ def test_days_follow_the_local_time_zone() -> None:
     grid = DayGrid.ending(NOW, 2, tz)
     assert grid.dates[-1].isoformat() == "2026-03-03"
     assert datetime.fromtimestamp(grid.starts[0], tz).hour == 0
+
+
+def test_local_days_follow_summer_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        grid = DayGrid.ending(datetime(2026, 3, 30, 12, tzinfo=UTC), 3, None)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [d.isoformat() for d in grid.dates] == ["2026-03-28", "2026-03-29", "2026-03-30"]
+    lengths = [b - a for a, b in zip(grid.starts[:2], grid.starts[1:3], strict=True)]
+    assert lengths == [24 * 3600, 23 * 3600]  # clocks went forward on the 29th
+    assert grid.starts[0] == datetime(2026, 3, 27, 23, tzinfo=UTC).timestamp()  # CET midnight
 
 
 # ---- outages and the probe lead (pure) ----

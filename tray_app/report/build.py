@@ -25,7 +25,7 @@ DEFAULT_DAYS = 90
 @dataclass(frozen=True)
 class ReportData:
     generated_at: datetime
-    tz: tzinfo
+    tz: tzinfo | None  # None: the machine's local time
     grid: DayGrid
     services: tuple[ServiceDays, ...]
     incidents: tuple[IncidentRow, ...]
@@ -56,8 +56,7 @@ def build_report_data(
     """
     if days < 1:
         raise ValueError("days must be at least 1")
-    zone = tz or now.astimezone().tzinfo or timezone.utc
-    grid = DayGrid.ending(now, days, zone)
+    grid = DayGrid.ending(now, days, tz)
     since = datetime.fromtimestamp(grid.starts[0], timezone.utc)
     known = component_ids(history)
     names = dict(known)
@@ -78,7 +77,7 @@ def build_report_data(
     )
     return ReportData(
         generated_at=now.astimezone(timezone.utc),
-        tz=zone,
+        tz=tz,
         grid=grid,
         services=services,
         incidents=incidents,

@@ -69,15 +69,17 @@ class ServiceDays:
 
 @dataclass(frozen=True)
 class DayGrid:
-    """The last N days (today last) in one time zone."""
+    """The last N days (today last) in one time zone (None: the machine's, summer time
+    included, so a day may have 23 or 25 hours)."""
 
     dates: tuple[date, ...]
     starts: tuple[float, ...]  # epoch start of each day, then ``now``: one more than ``dates``
 
     @classmethod
-    def ending(cls, now: datetime, days: int, tz: tzinfo) -> DayGrid:
+    def ending(cls, now: datetime, days: int, tz: tzinfo | None) -> DayGrid:
         today = now.astimezone(tz).date()
         dates = tuple(today - timedelta(days=back) for back in range(days - 1, -1, -1))
+        # A naive midnight (tz None) is read as local time with its own day's UTC offset.
         starts = tuple(datetime.combine(d, time(0), tzinfo=tz).timestamp() for d in dates)
         return cls(dates, (*starts, now.timestamp()))
 

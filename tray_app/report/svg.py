@@ -116,7 +116,9 @@ def _path(points: Sequence[tuple[float, float, float]]) -> str:
     return " ".join(out)
 
 
-def latency_chart(targets: Sequence[TargetLatency], start: float, end: float, tz: tzinfo) -> str:
+def latency_chart(
+    targets: Sequence[TargetLatency], start: float, end: float, tz: tzinfo | None
+) -> str:
     """Median (solid) and p95 (dashed) per hour for each target, over ``[start, end]``."""
     top = _nice_ceiling(max((h.p95_ms for t in targets for h in t.hours), default=0.0))
     plot_w = CHART_WIDTH - _LEFT - _RIGHT
