@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bench.common import BYTES_PER_DAY, FIXTURE, MB, Report, Row
+from tests.h2server import H2Server
 from tests.statusserver import API_401, CLOUDFLARE_403, FIXTURES, SUMMARY_PATH, Route, StatusServer
 from tray_app.sources.build import Sources
 
@@ -73,9 +74,13 @@ class CountingProxy:
 
 
 @contextlib.contextmanager
-def tls_rig(page_route: Route) -> Iterator[tuple[dict[str, CountingProxy], Callable[[], Sources]]]:
-    """An HTTPS StatusServer (trustme CA, trusted through SSL_CERT_FILE) behind three counting
-    proxies, one per origin (page, API, claude.ai), as the real app talks to three hosts."""
+def tls_rig(
+    page_route: Route, *, http2: bool = False
+) -> Iterator[tuple[dict[str, CountingProxy], Callable[[], Sources]]]:
+    """An HTTPS server (trustme CA, trusted through SSL_CERT_FILE) behind three counting
+    proxies, one per origin (page, API, claude.ai), as the real app talks to three hosts.
+    ``http2``: the server offers HTTP/2 by ALPN (tests/h2server.py), else HTTP/1.1 only
+    (tests/statusserver.py)."""
     import trustme
 
     from tray_app.config.schema import ProbeSettings, Settings, StatusPageSettings
@@ -84,7 +89,8 @@ def tls_rig(page_route: Route) -> Iterator[tuple[dict[str, CountingProxy], Calla
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    server = StatusServer(ssl_context=context).start()
+    server: StatusServer | H2Server
+    server = H2Server(context).start() if http2 else StatusServer(ssl_context=context).start()
     server.set(SUMMARY_PATH, page_route)
     server.set("/v1/models", API_401)
     server.set("/", CLOUDFLARE_403)
@@ -129,8 +135,11 @@ def _settle() -> None:
     time.sleep(0.3)  # close_notify / FIN bytes still crossing the proxy
 
 
-def _poll_run(sources: Sources, proxies: dict[str, CountingProxy], polls: int) -> dict[str, float]:
-    """Bytes per request for each origin over ``polls`` polls, after one warm-up poll."""
+def _poll_run(
+    sources: Sources, proxies: dict[str, CountingProxy], polls: int, *, fresh: bool = False
+) -> dict[str, float]:
+    """Bytes per request for each origin over ``polls`` polls, after one warm-up poll.
+    ``fresh``: every connection is closed before each poll (HTTP/2 has no "Connection: close")."""
     assert sources.prober is not None  # probes are on in these settings
     sources.page.fetch()
     sources.prober.run()
@@ -138,14 +147,18 @@ def _poll_run(sources: Sources, proxies: dict[str, CountingProxy], polls: int) -
     before = {name: p.total() for name, p in proxies.items()}
     for _ in range(polls):
         time.sleep(0.2)
+        if fresh:
+            sources.client._transport.close()  # the pool opens new connections afterwards
         sources.page.fetch()
+        if fresh:
+            sources.client._transport.close()
         sources.prober.run()
     _settle()
     return {name: (p.total() - before[name]) / polls for name, p in proxies.items()}
 
 
-def measure_wire(page_route: Route, polls: int) -> WireFigures:
-    with tls_rig(page_route) as (proxies, make_sources):
+def measure_wire(page_route: Route, polls: int, *, http2: bool = False) -> WireFigures:
+    with tls_rig(page_route, http2=http2) as (proxies, make_sources):
         sources = make_sources()  # one client for the whole run, like the app
         reused = _poll_run(sources, proxies, polls)
         conns = sum(p.connections for p in proxies.values())
@@ -155,9 +168,10 @@ def measure_wire(page_route: Route, polls: int) -> WireFigures:
         # "Connection: close" (+19 bytes per request) makes every request a new TCP + TLS
         # connection, while the page client keeps its ETag.
         sources = make_sources()
-        sources.client.headers["Connection"] = "close"
+        if not http2:
+            sources.client.headers["Connection"] = "close"
         before_conns = sum(p.connections for p in proxies.values())
-        fresh = _poll_run(sources, proxies, polls)
+        fresh = _poll_run(sources, proxies, polls, fresh=http2)
         fresh_conns = sum(p.connections for p in proxies.values()) - before_conns
         sources.close()
     return WireFigures(reused, fresh, conns, fresh_conns)
@@ -169,19 +183,22 @@ def bench_bytes(quick: bool, work: Path) -> Report:
     from tests.statusserver import strong_etag
 
     json_type = ("Content-Type", "application/json; charset=utf-8")
-    variants = {
-        "ETag/304": Route(
-            body=body, headers=(json_type, ("ETag", strong_etag(body))), etag=strong_etag(body)
-        ),
-        "no ETag": Route(body=body, headers=(json_type,)),
-        "no ETag, gzip": Route(
-            body=gzip.compress(body), headers=(json_type, ("Content-Encoding", "gzip"))
+    with_etag = Route(
+        body=body, headers=(json_type, ("ETag", strong_etag(body))), etag=strong_etag(body)
+    )
+    variants = {  # name: (the page's route, the server offers HTTP/2)
+        "HTTP/2, ETag/304": (with_etag, True),
+        "HTTP/1.1, ETag/304": (with_etag, False),
+        "HTTP/1.1, no ETag": (Route(body=body, headers=(json_type,)), False),
+        "HTTP/1.1, no ETag, gzip": (
+            Route(body=gzip.compress(body), headers=(json_type, ("Content-Encoding", "gzip"))),
+            False,
         ),
     }
     report = Report()
     per_day: dict[str, tuple[float, float, float, float]] = {}
-    for name, route in variants.items():
-        wire = measure_wire(route, polls)
+    for name, (route, http2) in variants.items():
+        wire = measure_wire(route, polls, http2=http2)
         probes_reused = wire.reused["api"] + wire.reused["web"]
         probes_fresh = wire.fresh["api"] + wire.fresh["web"]
         page_kept = 1440 * wire.reused["page"]
@@ -201,7 +218,7 @@ def bench_bytes(quick: bool, work: Path) -> Report:
             ("page only, keep-alive held", page_kept),
             ("page + probes, keep-alive held", all_kept),
         ]
-        if name == "ETag/304":  # the app's real mode: also when the server drops idle connections
+        if "ETag/304" in name:  # the app's real mode: also when the server drops idle connections
             cases += [
                 ("page only, new TLS connection per poll", page_fresh),
                 ("page + probes, new TLS connection per request", all_fresh),
@@ -218,7 +235,8 @@ def bench_bytes(quick: bool, work: Path) -> Report:
             )
     report.details.append(
         f"bytes: {polls} polls per variant through byte-counting proxies in front of an HTTPS "
-        "StatusServer (trustme CA via SSL_CERT_FILE), serving the real capture "
+        "server (trustme CA via SSL_CERT_FILE; tests/statusserver.py for HTTP/1.1, "
+        "tests/h2server.py for HTTP/2), serving the real capture "
         f"{FIXTURE} ({len(body)} bytes, gzip {len(gzip.compress(body))} bytes)"
     )
     return report

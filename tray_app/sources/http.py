@@ -87,6 +87,7 @@ def build_client(timeout: float, *, verify: bool | str | ssl.SSLContext = True) 
         ),
         verify=verify,
         trust_env=True,
+        http2=True,  # when the server offers it: HPACK shrinks repeated headers to a few bytes
     )
     enforce_deadlines(client)
     return client
