@@ -1,6 +1,6 @@
 """Write the generated icons into assets/: app icon PNGs, a Windows .ico and a macOS .icns.
 
-Run from the repository root after changing tray_app/sinks/icons.py, and commit the output:
+Run from the repository root after changing tray_app/core/icons.py, and commit the output:
 
     .venv/bin/python scripts/make_icons.py
 """
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a source tree without installing
 
 from tray_app import APP_NAME  # noqa: E402
-from tray_app.sinks.icons import DISTINCT_STATES, render_app_icon, render_icon  # noqa: E402
+from tray_app.core.icons import DISTINCT_STATES, render_app_icon, render_icon  # noqa: E402
 
 APP_ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512, 1024)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)

@@ -32,8 +32,8 @@ from tests.rigs_dbus import private_session_bus
 from tests.rigs_x11 import x_env, xvfb_display
 from tests.sni_client import item_property, menu_labels
 from tests.test_tray_x11 import DEADLINE, driver_process
+from tray_app.core.icons import COLOURS
 from tray_app.core.models import Health
-from tray_app.sinks.icons import COLOURS
 
 pytestmark = [pytest.mark.dbus, pytest.mark.x11]
 

@@ -31,8 +31,8 @@ from tests.statusserver import (
 )
 from tests.test_tray_x11 import DEADLINE, near, wait_for
 from tray_app.config.schema import API_COMPONENT
+from tray_app.core.icons import COLOURS
 from tray_app.core.models import Health
-from tray_app.sinks.icons import COLOURS
 
 pytestmark = [pytest.mark.dbus]
 

@@ -40,9 +40,9 @@ from tests.statusserver import (
     summary_doc,
 )
 from tray_app.config.schema import API_COMPONENT
+from tray_app.core.icons import COLOURS
 from tray_app.core.models import Health
 from tray_app.platform.paths import AppPaths
-from tray_app.sinks.icons import COLOURS
 from tray_app.sinks.tray_backend import BackendChoice, _Probes, choose_backend, tray_host_present
 
 pytestmark = [pytest.mark.x11, pytest.mark.dbus]

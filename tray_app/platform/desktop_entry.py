@@ -6,7 +6,7 @@
     icons/hicolor/<N>x<N>/apps/claude-status-tray.png   the icon it (and autostart's) names
 
 A pip or pipx install puts neither anywhere a desktop looks, so ``Icon=claude-status-tray``
-in the autostart entry showed a generic icon. The icon is drawn by ``sinks.icons`` (the same
+in the autostart entry showed a generic icon. The icon is drawn by ``core.icons`` (the same
 code that drew assets/).
 
 Ownership: ``remove`` deletes only files whose bytes are what we wrote, as recorded in
@@ -63,7 +63,7 @@ def render_application_desktop(command: Sequence[str]) -> str:
 
 
 def _icon_png(size: int) -> bytes:
-    from tray_app.sinks.icons import render_app_icon
+    from tray_app.core.icons import render_app_icon
 
     buffer = io.BytesIO()
     render_app_icon(size).save(buffer, "PNG")

@@ -9,7 +9,7 @@ hicolor so hosts that look up by size find the right one::
     icons/hicolor/32x32/status/claude-status-tray-operational.png
     icons/hicolor/64x64/status/claude-status-tray-operational-probe.png
 
-The files are drawn by ``sinks.icons`` (the same code that drew assets/tray/) and rewritten
+The files are drawn by ``core.icons`` (the same code that drew assets/tray/) and rewritten
 only when their bytes change, so a restart writes nothing.
 """
 
@@ -20,9 +20,9 @@ import logging
 from pathlib import Path
 
 from tray_app import APP_NAME
+from tray_app.core.icons import DISTINCT_STATES, render_icon
 from tray_app.core.models import Health
 from tray_app.platform.atomic import write_atomic
-from tray_app.sinks.icons import DISTINCT_STATES, render_icon
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ class NotificationIcons:
         """Draw the app's icon if it is not there yet (the backends point at its path)."""
         if self.app_icon_path.exists():
             return
-        from tray_app.sinks.icons import render_app_icon
+        from tray_app.core.icons import render_app_icon
 
         try:
             _save_png(render_app_icon(APP_ICON_SIZE), self.app_icon_path)
@@ -43,7 +43,7 @@ class NotificationIcons:
         path = self._state_icons / name
         if path.exists():
             return str(path)
-        from tray_app.sinks.icons import render_icon
+        from tray_app.core.icons import render_icon
 
         try:
             image = render_icon(snapshot.overall, STATE_ICON_SIZE, probe_only=snapshot.probe_only)

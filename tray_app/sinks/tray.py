@@ -34,10 +34,10 @@ from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import TrayUnavailable
+from tray_app.core.icons import render_icon
 from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.platform.dbus import name_has_owner
 from tray_app.platform.paths import AppPaths
-from tray_app.sinks.icons import render_icon
 from tray_app.sinks.menu import MenuItemSpec, MenuPrefs, build_menu, tooltip_text
 from tray_app.sinks.tray_backend import LINUX_BACKENDS, choose_backend, import_pystray
 from tray_app.sinks.tray_gtk import GTK_BACKENDS, icon_class_for, route_glib_log_to_python
