@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -144,3 +145,20 @@ def trayer(display: str, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
         yield proc
     finally:
         stop_process(proc)
+
+
+def start_tray_app(
+    stack: contextlib.ExitStack, env: dict[str, str], output: Path
+) -> subprocess.Popen[bytes]:
+    """The real tray app (`python -m tray_app tray`), its terminal (stdout and stderr) written
+    to ``output``; the process and the file close with ``stack``."""
+    out = stack.enter_context(output.open("w"))
+    return stack.enter_context(
+        subprocess.Popen(
+            [sys.executable, "-m", "tray_app", "tray"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    )

@@ -20,7 +20,7 @@ import pytest
 
 from tests.apprig import write_loopback_config
 from tests.rigs_dbus import name_has_owner, private_session_bus
-from tests.rigs_x11 import stop_process, trayer, x_env, xvfb_display
+from tests.rigs_x11 import start_tray_app, stop_process, trayer, x_env, xvfb_display
 from tests.statusserver import API_401, CLOUDFLARE_403, SUMMARY_PATH, StatusServer, summary_doc
 from tests.test_tray_x11 import _DRIVER, DEADLINE, ROOT, docked_icons, wait_for
 
@@ -52,16 +52,7 @@ def test_a_crashing_notification_daemon_does_not_take_the_icon_down(
         env.update(PYTHONPATH=str(ROOT), NO_AT_BRIDGE="1")
         env.pop("PYSTRAY_BACKEND", None)
         log_path = tmp_path / "app.log"
-        log = stack.enter_context(log_path.open("w"))
-        app = stack.enter_context(
-            subprocess.Popen(
-                [sys.executable, "-m", "tray_app", "tray"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        )
+        app = start_tray_app(stack, env, log_path)
         try:
             wait_for(
                 lambda: "Claude: all systems operational" in docked_icons(display), "docked, green"

@@ -30,7 +30,7 @@ from PIL import Image, ImageGrab
 
 from tests.apprig import write_loopback_config
 from tests.rigs_dbus import private_session_bus, recording_notification_server
-from tests.rigs_x11 import stop_process, trayer, window_ids, x_env, xvfb_display
+from tests.rigs_x11 import start_tray_app, stop_process, trayer, window_ids, x_env, xvfb_display
 from tests.statusserver import (
     API_401,
     CLOUDFLARE_403,
@@ -484,16 +484,7 @@ def test_real_app_docks_green_then_red_and_a_second_launch_rings_it(
         stack.enter_context(recording_notification_server(env, tmp_path))
         env.update(PYTHONPATH=str(ROOT), NO_AT_BRIDGE="1")
         env.pop("PYSTRAY_BACKEND", None)
-        log = stack.enter_context((tmp_path / "app.log").open("w"))
-        app = stack.enter_context(
-            subprocess.Popen(
-                [sys.executable, "-m", "tray_app", "tray"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        )
+        app = start_tray_app(stack, env, tmp_path / "app.log")
         try:
             wait_for(
                 lambda: "Claude: all systems operational" in docked_icons(display), "docked, green"
@@ -557,16 +548,7 @@ def test_gtk_log_lines_stay_out_of_the_terminal_when_the_tray_host_goes_away(
         env.pop("NO_AT_BRIDGE", None)  # at-spi's bridge warns at start without its bus
         env.pop("PYSTRAY_BACKEND", None)
         terminal = tmp_path / "terminal.txt"
-        out = stack.enter_context(terminal.open("w"))
-        app = stack.enter_context(
-            subprocess.Popen(
-                [sys.executable, "-m", "tray_app", "tray"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        )
+        app = start_tray_app(stack, env, terminal)
         try:
             wait_for(lambda: bool(docked_icons(display)), "docked")
             log_file = AppPaths.default().log_file

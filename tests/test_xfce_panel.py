@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 from PIL import ImageGrab
 
 from tests.rigs_dbus import bus_monitor, private_session_bus
-from tests.rigs_x11 import stop_process, x_env, xvfb_display
+from tests.rigs_x11 import start_tray_app, stop_process, x_env, xvfb_display
 from tests.rigs_xfce import SNI_WATCHER, xfce_panel
 from tests.sni_client import click_menu_item, item_property, menu_labels, watcher_items
 from tests.statusserver import (
@@ -87,16 +85,7 @@ def test_xfce4_panel_shows_the_item_registered_once_with_a_working_menu(
         registrations = stack.enter_context(bus_monitor(env, REGISTRATIONS))
         env.update(PYTHONPATH=str(ROOT), NO_AT_BRIDGE="1")
         env.pop("PYSTRAY_BACKEND", None)
-        log = stack.enter_context((tmp_path / "app.log").open("w"))
-        app = stack.enter_context(
-            subprocess.Popen(
-                [sys.executable, "-m", "tray_app", "tray"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        )
+        app = start_tray_app(stack, env, tmp_path / "app.log")
         try:
             wait_for(lambda: registrations.calls, "RegisterStatusNotifierItem")
             sender, (item_path,) = registrations.calls[0]
