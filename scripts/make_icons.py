@@ -1,4 +1,5 @@
-"""Write the generated icons into assets/: app icon PNGs, a Windows .ico and a macOS .icns.
+"""Write the generated icons into assets/: app icon PNGs, a Windows .ico and a macOS .icns;
+and the notification pictures shipped in the package (tray_app/assets/notifications/).
 
 Run from the repository root after changing tray_app/core/icons.py, and commit the output:
 
@@ -16,6 +17,14 @@ sys.path.insert(0, str(ROOT))  # run from a source tree without installing
 
 from tray_app import APP_NAME  # noqa: E402
 from tray_app.core.icons import DISTINCT_STATES, render_app_icon, render_icon  # noqa: E402
+from tray_app.core.models import Health  # noqa: E402
+from tray_app.sinks.notification_icons import (  # noqa: E402
+    APP_ICON_SIZE,
+    PACKAGED,
+    STATE_ICON_SIZE,
+    app_icon_name,
+    state_icon_name,
+)
 
 APP_ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512, 1024)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
@@ -47,11 +56,24 @@ def write_assets(out: Path) -> list[Path]:
     return written
 
 
+def write_notification_icons(out: Path = PACKAGED) -> list[Path]:
+    """What notifications carry, drawn once here so the app never loads Pillow to notify."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / app_icon_name()]
+    render_app_icon(APP_ICON_SIZE).save(written[0], optimize=True)
+    for health in Health:
+        for probe_only in (False, True):
+            path = out / state_icon_name(health, probe_only)
+            render_icon(health, STATE_ICON_SIZE, probe_only=probe_only).save(path, optimize=True)
+            written.append(path)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "assets")
     args = parser.parse_args(argv)
-    for path in write_assets(args.out):
+    for path in [*write_assets(args.out), *write_notification_icons()]:
         print(path)
     return 0
 

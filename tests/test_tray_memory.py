@@ -1,5 +1,5 @@
-"""What the tray process keeps in memory: GTK is opened without GL (issue: the GL driver was
-45 MB of a 132 MB tray), and an idle headless `watch` never loads Pillow. Real processes on
+"""What the app keeps in memory: the tray opens GTK without GL (the GL driver was 45 MB of a
+132 MB tray), and headless `watch` never loads Pillow, even to notify. Real processes on
 Xvfb + trayer against a loopback status page; the figures themselves are in
 scripts/benchmark.py, not here."""
 
@@ -12,9 +12,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from tests.apprig import write_loopback_config
-from tests.rigs_dbus import private_session_bus
+from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.rigs_x11 import stop_process, trayer, x_env, xvfb_display
 from tests.statusserver import API_401, CLOUDFLARE_403, SUMMARY_PATH, StatusServer, summary_doc
+from tray_app.config.schema import API_COMPONENT
 
 ROOT = Path(__file__).resolve().parent.parent
 GL_LIBRARIES = ("libLLVM", "swrast_dri", "libGLX_mesa", "libgallium", "_dri.so")
@@ -69,9 +70,12 @@ def test_the_tray_opens_gtk_without_loading_a_gl_driver(
             stop_process(app)
 
 
-def test_an_idle_watch_does_not_load_pillow(status_server: StatusServer, tmp_path: Path) -> None:
+def test_a_watch_that_notifies_an_outage_does_not_load_pillow(
+    status_server: StatusServer, tmp_path: Path
+) -> None:
     serve_a_calm_page(status_server)
-    with private_session_bus() as bus:
+    status_server.set_summary(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+    with private_session_bus() as bus, recording_notification_server(bus, tmp_path) as notes:
         env = dict(bus)
         env.update(PYTHONPATH=str(ROOT))
         env.pop("DISPLAY", None)
@@ -79,6 +83,11 @@ def test_an_idle_watch_does_not_load_pillow(status_server: StatusServer, tmp_pat
         try:
             status_server.wait_for_requests(SUMMARY_PATH, 3, timeout=30)
             status_server.wait_for_requests("/v1/models", 3, timeout=30)
+            end = time.monotonic() + 15
+            while not notes.notify_calls() and time.monotonic() < end:
+                time.sleep(0.1)
+            calls = notes.notify_calls()
+            assert calls and calls[0]["app_icon"].endswith("major_outage.png")  # the red cross
             assert app.poll() is None, (tmp_path / "watch.log").read_text(errors="replace")
             assert not [f for f in mapped_files(app.pid) if "PIL" in f or "pillow" in f]
         finally:
