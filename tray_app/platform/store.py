@@ -100,6 +100,10 @@ class StateStore:
             os.replace(self.path, aside)
         return f"{why}; starting fresh (kept as {aside})"
 
+    def refresh_due(self) -> bool:
+        """Never written yet, or written longer than the refresh interval ago."""
+        return self._written_at is None or self._monotonic() - self._written_at >= self._refresh
+
     def save(self, engine: dict[str, Any], snapshot: MonitorSnapshot) -> bool:
         """Write the state if it says something new (or the file is due a refresh).
 
@@ -108,11 +112,7 @@ class StateStore:
         summary = summary_from_snapshot(snapshot)
         meaning = _meaning({"summary": summary, "engine": engine})
         now = self._monotonic()
-        if (
-            meaning == self._written
-            and self._written_at is not None
-            and now - self._written_at < self._refresh
-        ):
+        if meaning == self._written and not self.refresh_due():
             return False
         write_json_atomic(
             self.path,

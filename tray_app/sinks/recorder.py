@@ -1,5 +1,9 @@
 """The history sink: each step's events, service health and probe round go into the history,
-which is pruned once a day. A failing disk is said once, not at every step."""
+which is pruned once a day. A failing disk is said once, not at every step.
+
+An unchanged step writes nothing: the history re-confirms an unchanged service health at most
+once per ``SEEN_GRANULARITY``, and a probe round is recorded once, not again with each page
+read or tick that republishes it."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from tray_app.core.clock import Clock
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event
 from tray_app.core.models import MonitorSnapshot, ProbeResult
-from tray_app.sinks.history.store import History
+from tray_app.sinks.history.store import SEEN_GRANULARITY, History
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +35,27 @@ class HistoryRecorder:
         self._last_prune: datetime | None = None
         self._error: str | None = None
         self._recorded_probes: tuple[ProbeResult, ...] = ()
+        self._recorded_health: tuple[object, ...] = ()
+        self._health_at: datetime | None = None
 
     def __call__(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         try:
             self._history.record_events(events)
-            if snapshot.probes == self._recorded_probes:
-                # a page read or a tick republishes the last probe round: it is recorded already
-                snapshot = dataclasses.replace(snapshot, probes=())
-            self._history.record_snapshot(snapshot)
-            self._recorded_probes = snapshot.probes or self._recorded_probes
+            fresh_probes = snapshot.probes != self._recorded_probes
+            health = tuple(
+                (c.id, c.name, c.health, c.official, c.probe_only, c.probe)
+                for c in snapshot.components
+            )
+            at = snapshot.last_checked
+            if health != self._recorded_health or self._seen_due(at):
+                self._history.record_snapshot(
+                    snapshot if fresh_probes else dataclasses.replace(snapshot, probes=())
+                )
+                self._recorded_health, self._health_at = health, at
+            elif fresh_probes:
+                self._history.record_probes(snapshot.probes)
+            if fresh_probes:
+                self._recorded_probes = snapshot.probes
             now = self._clock.now()
             if self._last_prune is None or now - self._last_prune > PRUNE_EVERY:
                 self._history.prune(now, self._retention_days())
@@ -50,6 +66,10 @@ class HistoryRecorder:
             if str(exc) != self._error:
                 log.error("history not recorded: %s", exc)
             self._error = str(exc)
+
+    def _seen_due(self, at: datetime | None) -> bool:
+        """Time for the history to move an unchanged health's ``until`` forward again."""
+        return at is None or self._health_at is None or at - self._health_at >= SEEN_GRANULARITY
 
 
 __all__ = ["PRUNE_EVERY", "HistoryRecorder"]

@@ -7,11 +7,13 @@ the sinks. Sources are injected, so tests drive it against local servers or fake
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import queue
 import random
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar, cast
 
 from tray_app.config.schema import Settings
@@ -36,7 +38,10 @@ PAGE, PROBES, TICK = "page", "probes", "tick"
 TICK_INTERVAL = 60.0  # time-driven events (maintenance starting soon) and quiet-hours summaries
 MAX_SLEEP = 5.0  # wake at least this often to notice a jump of the wall clock (sleep/resume)
 
-IO_POLL = 0.1  # how often a wait for I/O looks at the stop flag
+IO_POLL = 0.1
+_EPOCH = datetime(
+    1970, 1, 1, tzinfo=timezone.utc
+)  # how often a wait for I/O looks at the stop flag
 
 _T = TypeVar("_T")
 
@@ -46,6 +51,35 @@ class _Stopped(Exception):
 
 
 UpdateCallback = Callable[[MonitorSnapshot, tuple[Event, ...]], None]
+_Job = tuple[Callable[[], Any], list[tuple[bool, Any]], threading.Event]
+
+
+class _IOThread:
+    """The monitor's blocking I/O, on one thread for the monitor's life: a new thread per
+    request cost more CPU than an unchanged poll's request itself."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="monitor-io", daemon=True).start()
+
+    def submit(self, work: Callable[[], Any]) -> tuple[threading.Event, list[tuple[bool, Any]]]:
+        """Queue ``work``; the event is set once ``[(ok, value or exception)]`` is filled."""
+        done, outcome = threading.Event(), list[tuple[bool, Any]]()
+        self._jobs.put((work, outcome, done))
+        return done, outcome
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            work, outcome, done = job
+            try:
+                outcome.append((True, work()))
+            except BaseException as exc:  # handed back to the monitor thread
+                outcome.append((False, exc))
+            finally:
+                done.set()
 
 
 class PageSource(Protocol):
@@ -81,9 +115,11 @@ class Monitor:
         self._stopping = threading.Event()
         self._check_now = threading.Event()
         self._thread: threading.Thread | None = None
+        self._io: _IOThread | None = None
         self._pending_settings: Settings | None = None
         self._probes_unreachable = False
         self._last_page_error: str | None = None
+        self._last_seen: MonitorSnapshot | None = None  # the last saved snapshot, times left out
         self.notice: str | None = None
 
         self._state = engine.initial_state()
@@ -119,6 +155,7 @@ class Monitor:
             return self._snapshot
 
     def start(self) -> None:
+        self._io = _IOThread()
         self._thread = threading.Thread(target=self._loop, name="monitor", daemon=True)
         self._thread.start()
 
@@ -143,6 +180,8 @@ class Monitor:
         """
         self._stopping.set()
         self._wake.set()
+        if self._io is not None:
+            self._io.close()  # it ends once a request in flight is over
         thread = self._thread
         if thread is None or thread is threading.current_thread():
             return True
@@ -221,19 +260,12 @@ class Monitor:
         self._apply(obs)
 
     def _interruptible(self, work: Callable[[], _T]) -> _T:
-        """Run blocking I/O on a helper thread so that stop() never waits for a hung request."""
-        outcome: list[tuple[bool, Any]] = []
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                outcome.append((True, work()))
-            except BaseException as exc:  # handed back to the monitor thread below
-                outcome.append((False, exc))
-            finally:
-                done.set()
-
-        threading.Thread(target=run, name="monitor-io", daemon=True).start()
+        """Run blocking I/O on the I/O thread so that stop() never waits for a hung request
+        (inline when the monitor was not started: tests driving ``run_pending`` directly)."""
+        io = self._io
+        if io is None:
+            return work()
+        done, outcome = io.submit(work)
         while not done.wait(IO_POLL):
             if self._stopping.is_set():
                 raise _Stopped
@@ -290,12 +322,31 @@ class Monitor:
         snapshot = self._make_snapshot()
         with self._lock:
             self._snapshot = snapshot
-        if self._store is not None:
+        if self._store is not None and self._worth_saving(snapshot, events):
             try:
                 self._store.save(state_to_dict(self._state), snapshot)
             except OSError as exc:
                 log.error("could not save state to %s: %s", self._store.path, exc)
         self._on_update(snapshot, events)
+
+    def _worth_saving(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> bool:
+        """A step that changed nothing one can see (a 304, the same probe answers) is not even
+        encoded: the store would find nothing new to write. What only the engine keeps is saved
+        with the next visible change or the store's periodic refresh."""
+        assert self._store is not None
+        seen = dataclasses.replace(
+            snapshot,
+            last_checked=None,
+            next_check=None,
+            page_read_at=None,
+            probes=tuple(
+                dataclasses.replace(p, at=_EPOCH, latency_ms=None) for p in snapshot.probes
+            ),
+        )
+        if events or seen != self._last_seen or self._store.refresh_due():
+            self._last_seen = seen
+            return True
+        return False
 
     def _make_snapshot(self) -> MonitorSnapshot:
         polls = [PAGE] if self._prober is None else [PAGE, PROBES]
