@@ -72,14 +72,18 @@ def test_default_file_has_provider_presets_that_only_apply_when_uncommented() ->
     presets = "\n".join(
         line[2:]
         for line in text[text.index("# [[providers]]") :].splitlines()
-        if line.startswith(("# [[providers]]", "# name =", "# url =", "# upstream", "# fallback"))
+        if line.startswith(
+            ("# [[providers]]", "# name =", "# url =", "# upstream", "# fallback", "# format =")
+        )
     )
     providers = parse_config(presets).providers
     assert [(p.name, p.url) for p in providers] == [
         ("OpenAI", "https://status.openai.com"),
         ("GitHub", "https://www.githubstatus.com"),
         ("Cloudflare", "https://www.cloudflarestatus.com"),
+        ("Google Cloud", "https://status.cloud.google.com"),
     ]
+    assert [p.name for p in providers if p.format == "google-cloud"] == ["Google Cloud"]
     assert [p.name for p in providers if p.upstream] == ["Cloudflare"]
     assert [p.name for p in providers if p.fallback] == ["OpenAI"]
 
@@ -359,6 +363,12 @@ def test_is_loopback_url(url: str, loopback: bool) -> None:
             providers=(
                 ProviderSettings("OpenAI", "https://status.openai.com", fallback=True),
                 ProviderSettings("Cloudflare", "https://c.example", ("abc",), True, True),
+                ProviderSettings(
+                    "Google Cloud",
+                    "https://status.cloud.google.com",
+                    format="google-cloud",
+                    max_body_bytes=16 * 1024 * 1024,
+                ),
             ),
         ),
     ],

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from tray_app.config.schema import CONFIG_VERSION, LOG_LEVELS
+from tray_app.config.schema import CONFIG_VERSION, LOG_LEVELS, PROVIDER_FORMATS
 from tray_app.core.errors import ConfigError
 from tray_app.core.events import EVENT_KINDS
 
@@ -145,6 +145,12 @@ def log_level(key: str, value: Any) -> str:
     if not isinstance(value, str) or value.strip().upper() not in LOG_LEVELS:
         raise bad(key, "must be one of " + ", ".join(LOG_LEVELS), value)
     return value.strip().upper()
+
+
+def provider_format(key: str, value: Any) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in PROVIDER_FORMATS:
+        raise bad(key, "must be one of " + ", ".join(f'"{f}"' for f in PROVIDER_FORMATS), value)
+    return value.strip().lower()
 
 
 def config_version(key: str, value: Any) -> int:

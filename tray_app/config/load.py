@@ -109,7 +109,9 @@ def config_file_problems(path: Path) -> tuple[str, ...]:
 
 def _to_toml(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_toml(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
+        # TOML has no null: an unset optional setting is left out (absent = its default)
+        return {name: _to_toml(v) for name, v in fields if v is not None}
     if isinstance(value, tuple):
         return [_to_toml(v) for v in value]
     return value

@@ -28,6 +28,8 @@ DEFAULT_STATUS_PAGE = "https://status.claude.com"
 MIN_REMOTE_INTERVAL = 30.0  # seconds; loopback URLs may poll faster (tests rely on 1 s)
 CONFIG_VERSION = 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# How a provider's page is read: Statuspage v2 (and compatible pages), or Google Cloud's own JSON.
+PROVIDER_FORMATS = ("statuspage", "google-cloud")
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,12 @@ class ProviderSettings:
 
     name: str
     url: str  # base URL of a Statuspage v2 page (or a compatible one, such as incident.io's)
-    components: tuple[str, ...] = ()  # component ids on that page; empty means all
+    components: tuple[str, ...] = ()  # component (Google Cloud: product) ids; empty means all
     notify: bool = False  # notifications of its own changes; by default context only
     upstream: bool = False  # Claude's "down" news names this provider's incidents
     fallback: bool = False  # Claude's "down" news says whether this provider is operational
+    format: str = "statuspage"  # one of PROVIDER_FORMATS
+    max_body_bytes: int | None = None  # None: the format's own cap (see sources/providers.py)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,8 @@ RULES: dict[type[Any], dict[str, checks.Check]] = {
         "notify": checks.boolean,
         "upstream": checks.boolean,
         "fallback": checks.boolean,
+        "format": checks.provider_format,
+        "max_body_bytes": checks.integer(1024),
     },
     HistorySettings: {
         "retention_days": checks.integer(1),
@@ -126,8 +128,9 @@ ENTRIES: dict[str, type[Any]] = {
     "providers": ProviderSettings,
 }
 
-# Entry settings whose default would widen what the entry does: a bad one leaves the entry out.
-_ENTRY_STRICT = {"events", "components"}
+# Entry settings whose default would widen what the entry does, or read its page as something
+# it is not (format): a bad one leaves the entry out.
+_ENTRY_STRICT = {"events", "components", "format"}
 
 ALL_TOP_KEYS = (*TOP_LEVEL, *SECTIONS, *ENTRIES)
 
@@ -197,6 +200,8 @@ def _default_of(cls: type[Any], name: str) -> Any:
 
 def _fallback(cls: type[Any], name: str) -> str:
     default = _default_of(cls, name)
+    if default is None:
+        return "using the default"
     if default == () or default == "":
         return "using the default (none)" if name != "components" else "using the default (all)"
     return f"using the default ({checks.show(default)})"

@@ -3,7 +3,9 @@
 Each provider's page is read like Claude's: the same shared HTTP client, ``StatusPageClient``
 (conditional GET with its ETag, the same body cap and timeout, the same parser, so incident.io's
 Statuspage-compatible pages work too) and the same interval and backoff (a ``Schedule`` with one
-job per provider).
+job per provider). A provider with ``format = "google-cloud"`` is read by ``GoogleCloudClient``
+(tray_app.sources.google_cloud) into the same PageSnapshot, with a body cap of its own
+(``max_body_bytes``, default 8 MiB: the file is the page's whole history).
 
 Design: the providers run on their own small poller thread, so the monitor, Claude's state
 machine, Claude's polling and everything that decides Claude's state never see them. The poller
@@ -28,6 +30,8 @@ from tray_app.config.checks import is_loopback_url
 from tray_app.config.schema import MIN_REMOTE_INTERVAL, ProviderSettings, Settings
 from tray_app.core.errors import HTTPStatusError, SourceError
 from tray_app.core.models import Component, Health, PageSnapshot, ProviderStatus
+from tray_app.sources import google_cloud
+from tray_app.sources.google_cloud import GoogleCloudClient
 from tray_app.sources.schedule import Schedule
 from tray_app.sources.statuspage import StatusPageClient
 
@@ -142,13 +146,25 @@ class ProviderReader:
         page = settings.status_page
         self.provider = provider
         self._clock = clock
-        self._page = StatusPageClient(
-            client,
-            provider.url,
-            max_bytes=page.max_body_bytes,
-            timeout=min(page.timeout, timeout or page.timeout),
-            clock=clock,
-        )
+        limit = min(page.timeout, timeout or page.timeout)
+        self._page: StatusPageClient
+        if provider.format == "google-cloud":
+            self._page = GoogleCloudClient(
+                client,
+                provider.url,
+                max_bytes=provider.max_body_bytes or google_cloud.DEFAULT_MAX_BYTES,
+                timeout=limit,
+                clock=clock,
+                watched=provider.components,
+            )
+        else:
+            self._page = StatusPageClient(
+                client,
+                provider.url,
+                max_bytes=provider.max_body_bytes or page.max_body_bytes,
+                timeout=limit,
+                clock=clock,
+            )
         self._last_error: str | None = None
 
     def read(self) -> tuple[ProviderStatus, float | None]:

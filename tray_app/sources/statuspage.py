@@ -42,7 +42,12 @@ def _utc_now() -> datetime:
 
 
 class StatusPageClient:
-    """Reads one status page; remembers the last snapshot and its ETag for conditional GETs."""
+    """Reads one status page; remembers the last snapshot and its ETag for conditional GETs.
+
+    A page of another format (tray_app.sources.google_cloud) changes ``PATH`` and ``_parse``.
+    """
+
+    PATH = SUMMARY_PATH
 
     def __init__(
         self,
@@ -54,7 +59,7 @@ class StatusPageClient:
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._client = client
-        self.url = base_url.rstrip("/") + SUMMARY_PATH
+        self.url = base_url.rstrip("/") + self.PATH
         self._max_bytes = max_bytes
         self._timeout = timeout
         self._clock = clock
@@ -91,9 +96,10 @@ class StatusPageClient:
             if _is_challenge(result):
                 raise InvalidResponse(HTML_MESSAGE)
             _check_status(result, now)
-            doc = _decode_json(result)
+            if _is_html(result):
+                raise InvalidResponse(HTML_MESSAGE)
             try:
-                snapshot = parse_summary(doc, now, etag=sendable_etag(result.headers.get("etag")))
+                snapshot = self._parse(result, now)
             except InvalidResponse:
                 raise
             except (ValueError, TypeError, OverflowError, RecursionError) as exc:
@@ -103,6 +109,12 @@ class StatusPageClient:
                 ) from exc
         self._last = snapshot
         return snapshot
+
+    def _parse(self, result: FetchResult, now: datetime) -> PageSnapshot:
+        """The snapshot in a 200 answer that is not HTML. Raises InvalidResponse (or ValueError,
+        TypeError...: ``fetch`` turns those into InvalidResponse)."""
+        doc = _decode_json(result)
+        return parse_summary(doc, now, etag=sendable_etag(result.headers.get("etag")))
 
 
 def sendable_etag(value: str | None) -> str | None:
@@ -138,8 +150,6 @@ def _is_challenge(result: FetchResult) -> bool:
 
 
 def _decode_json(result: FetchResult) -> object:
-    if _is_html(result):
-        raise InvalidResponse(HTML_MESSAGE)
     try:
         return json.loads(result.body)
     except UnicodeDecodeError as exc:
