@@ -104,6 +104,18 @@ def test_check_names_a_watched_id_the_page_does_not_have(healthy: StatusServer) 
     assert "yyzkbfz2thpt (Claude Code)" in problems[0]  # the id the user meant, with its name
 
 
+def test_config_validate_names_the_typo_once_a_check_has_read_the_page(
+    healthy: StatusServer,
+) -> None:
+    write_loopback_config(healthy.url, extra=TYPO)
+    assert run_cli("check").returncode == 3
+    result = run_cli("config", "validate")
+    assert result.returncode == 1, result.stdout
+    (problem,) = result.stderr.splitlines()
+    assert 'watch.components: "claude-code" is no component on the status page' in problem
+    assert "yyzkbfz2thpt (Claude Code)" in problem
+
+
 def test_watch_notifies_once_and_config_validate_names_it_once_the_page_is_known(
     healthy: StatusServer, tmp_path: Path
 ) -> None:

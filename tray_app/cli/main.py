@@ -242,7 +242,7 @@ def cmd_config(paths: AppPaths, action: str) -> int:
         print(f"{path}: no config file yet; the defaults apply")
         return 0
     settings, problems = read_config_file(path)
-    on_page = read_page_components(paths.state_file)  # known once the app has read the page
+    on_page = read_page_components(paths.state_file)  # known once the app or `check` read it
     problems += tuple(f"{path.name}: {p}" for p in unknown_component_problems(settings, on_page))
     for problem in problems:
         print(f"{path.parent}{os.sep}{problem}", file=sys.stderr)
@@ -252,7 +252,7 @@ def cmd_config(paths: AppPaths, action: str) -> int:
     return 0
 
 
-def _leave_summary(paths: AppPaths, snapshot: MonitorSnapshot) -> None:
+def _leave_summary(paths: AppPaths, snapshot: MonitorSnapshot, on_page: dict[str, str]) -> None:
     """Save what `check` saw for ``statusline``, unless a running app keeps it current itself
     (then its state file is its own: it saves after every check)."""
     from tray_app.platform.instance import endpoint_file
@@ -261,7 +261,7 @@ def _leave_summary(paths: AppPaths, snapshot: MonitorSnapshot) -> None:
     if endpoint_file(paths).exists():
         return
     try:
-        save_summary(paths.state_file, snapshot)
+        save_summary(paths.state_file, snapshot, page_components=on_page)
     except OSError as exc:
         print(f"{APP_NAME}: state not saved for statusline: {exc.strerror or exc}", file=sys.stderr)
 
@@ -270,8 +270,8 @@ def cmd_check(paths: AppPaths, loaded: LoadedConfig, *, json_out: bool, timeout:
     from tray_app.cli.oneshot import check_once
     from tray_app.cli.render import exit_code, format_table, snapshot_to_dict
 
-    snapshot = check_once(loaded.settings, timeout=timeout)
-    _leave_summary(paths, snapshot)
+    snapshot, on_page = check_once(loaded.settings, timeout=timeout)
+    _leave_summary(paths, snapshot, on_page)
     if json_out:
         print(json.dumps(snapshot_to_dict(snapshot), indent=2))
     else:

@@ -80,7 +80,10 @@ def _evaluate(
     return state, engine.snapshot(state, settings)
 
 
-def check_once(settings: Settings, *, timeout: float = 10.0) -> MonitorSnapshot:
+def check_once(
+    settings: Settings, *, timeout: float = 10.0
+) -> tuple[MonitorSnapshot, dict[str, str]]:
+    """The state now, and the ids and names of the components on the page (empty if unread)."""
     settings = _one_shot_settings(settings)
     sources = build_sources(settings, timeout=timeout)
     try:
@@ -93,7 +96,7 @@ def check_once(settings: Settings, *, timeout: float = 10.0) -> MonitorSnapshot:
         on_page = {c.id: c.name for c in page.components} if page is not None else {}
         for problem in unknown_component_problems(settings, on_page):
             log.warning("%s", problem)
-        return snap
+        return snap, on_page
     finally:
         sources.close()
 

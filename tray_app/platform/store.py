@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -135,9 +135,12 @@ def _meaning(value: object) -> object:
     return value
 
 
-def save_summary(path: Path, snapshot: MonitorSnapshot) -> None:
+def save_summary(
+    path: Path, snapshot: MonitorSnapshot, *, page_components: Mapping[str, str] | None = None
+) -> None:
     """Replace only the summary (a `check` does, for ``statusline``); the engine state a tray
-    app saved is kept as it was, so its dedupe is not disturbed."""
+    app saved is kept as it was, so its dedupe is not disturbed. ``page_components`` (id ->
+    name, as the page just read has them) lets `config validate` name a mistyped id."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -150,6 +153,8 @@ def save_summary(path: Path, snapshot: MonitorSnapshot) -> None:
     }
     if isinstance(engine, dict) and doc is not None and doc.get("version") == FORMAT_VERSION:
         body["engine"] = engine
+    if page_components:
+        body["page_components"] = dict(page_components)
     write_json_atomic(path, body)
 
 
@@ -165,13 +170,16 @@ def read_summary(path: Path) -> dict[str, Any] | None:
 
 def read_page_components(path: Path) -> dict[str, str]:
     """Ids and names of the components on the last status page read saved at ``path``
-    (empty when there is none). Never raises; never moves the file."""
+    (empty when there is none): a `check`'s, else the app's. Never raises; never moves the file."""
     from tray_app.core.state_codec import state_from_dict
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
+        left = doc.get("page_components")
+        if isinstance(left, dict) and all(isinstance(v, str) for v in left.values()):
+            return {str(k): v for k, v in left.items()}
         page = state_from_dict(doc["engine"]).page
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
     return {c.id: c.name for c in page.components} if page is not None else {}
 
