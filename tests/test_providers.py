@@ -24,6 +24,7 @@ from tests.apprig import REPO, run_cli, write_loopback_config
 from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.statusserver import (
     API_401,
+    CAPTIVE_PORTAL_200,
     CLOUDFLARE_403,
     FIXTURES,
     SUMMARY_PATH,
@@ -43,7 +44,7 @@ from tray_app.sinks.menu import OPEN_URL, MenuPrefs, build_menu
 from tray_app.sinks.notification import BODY_MAX, Notification, make_notification
 from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
 from tray_app.sources.providers import ProviderPoller, poll_interval, provider_status
-from tray_app.sources.statuspage import parse_summary
+from tray_app.sources.statuspage import HTML_MESSAGE, parse_summary
 
 OPENAI = "openai_summary.json"
 GROUPS = "statuspage_generic_instructure_summary_with_groups.json"
@@ -170,12 +171,14 @@ def test_check_shows_other_services_and_keeps_claudes_exit_code(
 ) -> None:
     others.set("/broken" + SUMMARY_PATH, Route(status=500, body=b"oops"))
     others.set("/huge" + SUMMARY_PATH, Route(body=b'{"x": "', fill=3 * 1024 * 1024))
+    others.set("/portal" + SUMMARY_PATH, CAPTIVE_PORTAL_200)
     write_config(
         claude,
         provider_block("OpenAI", others.url + "/openai", "fallback = true")
         + provider_block("Instructure", others.url + "/instructure", "upstream = true")
         + provider_block("Broken", others.url + "/broken")
-        + provider_block("Huge", others.url + "/huge"),
+        + provider_block("Huge", others.url + "/huge")
+        + provider_block("Portal", others.url + "/portal"),
     )
     result = run_cli("check")
     assert result.returncode == 0, result.stdout + result.stderr  # Claude is operational
@@ -187,13 +190,19 @@ def test_check_shows_other_services_and_keeps_claudes_exit_code(
     assert "?  Broken" in section and "HTTP 500" in section
     assert "?  Huge" in section
     assert "Traceback" not in result.stderr
+    assert "?  Portal       unknown — status page answered HTML, not JSON (" in section
+    for line in section.splitlines():  # never "unknown (… (captive portal …?))"
+        depth = 0
+        for char in line:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            assert depth <= 1, line
 
     as_json = run_cli("check", "--json")
     assert as_json.returncode == 0
     doc = json.loads(as_json.stdout)
     assert doc["overall"] == "operational"
     providers = {p["name"]: p for p in doc["providers"]}
-    assert list(providers) == ["OpenAI", "Instructure", "Broken", "Huge"]
+    assert list(providers) == ["OpenAI", "Instructure", "Broken", "Huge", "Portal"]
     assert providers["OpenAI"]["overall"] == "operational"
     assert len(providers["OpenAI"]["components"]) == 25
     assert providers["OpenAI"]["incidents"] == []
@@ -249,6 +258,12 @@ def test_menu_has_an_other_services_section_whose_incidents_open_their_pages() -
     assert AWS_INCIDENT in incident.text
     assert incident.action == OPEN_URL
     assert incident.arg == instructure.incidents[0].shortlink or incident.arg == "https://x.example"
+    broken = dataclasses.replace(_status("Broken", Health.UNKNOWN), error=HTML_MESSAGE)
+    long = dataclasses.replace(_status("Long", Health.UNKNOWN), error="x" * 200)
+    unknown = dataclasses.replace(snapshot, providers=(broken, long))
+    lines = [i.text for i in build_menu(unknown, MenuPrefs(), NOW)]
+    assert f"? Broken: unknown — {HTML_MESSAGE}" in lines  # not "unknown (… (captive …)"
+    assert f"? Long: unknown — {'x' * 79}…" in lines
     plain = build_menu(MonitorSnapshot(Health.OPERATIONAL, "All good"), MenuPrefs(), NOW)
     assert "Other services:" not in [i.text for i in plain]
 

@@ -17,7 +17,7 @@ def providers_table(providers: Sequence[ProviderStatus], now: datetime) -> list[
     width = max(len(p.name) for p in providers)
     lines = ["", "Other services (context only; Claude's state and exit code are Claude's own):"]
     for p in providers:
-        state = f"{p.health.label} ({p.error})" if p.error else p.health.label
+        state = f"{p.health.label} — {p.error}" if p.error else p.health.label
         lines.append(f"  {GLYPHS[p.health]:<2} {p.name:<{width}}  {state}")
         for i in p.incidents:
             age = f", {format_duration(now - i.created_at)}" if i.created_at else ""

@@ -188,7 +188,7 @@ def _providers(data: ReportData) -> str:
             if link
             else _e(p.name)
         )
-        state = f"{p.health.label} ({p.error})" if p.error else p.health.label
+        state = f"{p.health.label} — {p.error}" if p.error else p.health.label
         incidents = ", ".join(_incident_link(i.name, i.shortlink) for i in p.incidents) or "—"
         rows.append(
             f"<tr><td>{name}</td><td>{_e(state)}</td>"

@@ -179,7 +179,8 @@ def _providers_section(
         return []
     items = [_info("Other services:")]
     for p in snapshot.providers:
-        state = f"{p.health.label} ({p.error[:60]})" if p.error else p.health.label
+        error = p.error if p.error is None or len(p.error) <= 80 else p.error[:79] + "…"
+        state = f"{p.health.label} — {error}" if error else p.health.label
         items.append(MenuItemSpec(f"{GLYPHS[p.health]} {p.name}: {state}", OPEN_URL, p.url))
         for incident in p.incidents:
             text = f"    {incident_text(incident, now, tz)}"
