@@ -448,6 +448,14 @@ def test_claudes_down_notification_adds_the_providers_lines(
             others.set("/github" + SUMMARY_PATH, json_route(down))
             calls = server.wait_for_notify(2, deadline=30)
             assert calls[1]["summary"] == "GitHub: major outage"
+
+            others.set("/github" + SUMMARY_PATH, capture_route(OPENAI))
+            calls = server.wait_for_notify(3, deadline=30)
+            back = calls[2]  # one bubble per provider outage: "again" in place of its "down"
+            assert (back["summary"], back["replaces_id"]) == (
+                "GitHub is operational again",
+                calls[1]["id"],
+            )
         finally:
             stderr = _stop(process)
     assert "Traceback" not in stderr

@@ -44,7 +44,7 @@ from tray_app.sinks.hooks import HookRunner
 from tray_app.sinks.menu import MenuPrefs
 from tray_app.sinks.notification import Notification, make_notification
 from tray_app.sinks.notification_icons import NotificationIcons
-from tray_app.sinks.notify import MenuLineBackend, Notifier, default_backends
+from tray_app.sinks.notify import Delivery, MenuLineBackend, Notifier, default_backends
 from tray_app.sinks.provider_alerts import with_provider_context
 from tray_app.sinks.recorder import HistoryRecorder
 from tray_app.sinks.settings_notice import UnknownIdsNotice
@@ -163,7 +163,7 @@ class Runtime:
             self.sources.client,
             paths,
             clock=self._clock,
-            send=self.send_notification if self.notifier is not None else None,
+            deliver=self.deliver_notification if self.notifier is not None else None,
             choices=self.choices,
             on_change=self._others_changed,
         )
@@ -243,6 +243,12 @@ class Runtime:
         assert self.notifier is not None
         self.icons.ensure_app_icon()
         return self.notifier.send(n)
+
+    def deliver_notification(self, n: Notification, replaces: Delivery | None) -> Delivery | None:
+        """Show ``n`` in place of bubble ``replaces`` where the backend can (needs notify=True)."""
+        assert self.notifier is not None
+        self.icons.ensure_app_icon()
+        return self.notifier.deliver(n, replaces)
 
     def _republish(self) -> None:
         if self._on_snapshot is not None:

@@ -2,7 +2,8 @@
 
 Their poller thread (tray_app.sources.providers) reads their pages; this adds their latest
 statuses to each snapshot the sinks get, leaves them in ``providers.json`` for the report (which
-reads no network), and sends their own notifications when a provider asks for that (``notify``).
+reads no network), and sends their own notifications when a provider asks for that (``notify``):
+one bubble per provider's outage, its "operational again" in place of its "down".
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tray_app.core.provider_codec import PROVIDERS_FILE, providers_to_dicts
 from tray_app.platform.paths import AppPaths
 from tray_app.platform.store import write_json_atomic
 from tray_app.sinks.notification import Notification
+from tray_app.sinks.notify import Delivery
 from tray_app.sinks.provider_alerts import ProviderNotices
 from tray_app.sources.providers import ProviderPoller, build_readers
 from tray_app.user_choices import UserChoices
@@ -36,14 +38,15 @@ class OtherServices:
         paths: AppPaths,
         *,
         clock: Clock,
-        send: Callable[[Notification], str | None] | None,
+        deliver: Callable[[Notification, Delivery | None], Delivery | None] | None,
         choices: UserChoices,
         on_change: Callable[[], None],
     ) -> None:
         started_with = settings()
         self._settings = settings
         self._clock = clock
-        self._send = send
+        self._deliver = deliver
+        self._bubbles: dict[str, Delivery] = {}  # provider thread -> the bubble showing it
         self._choices = choices
         self._on_change = on_change
         self._file = paths.state_dir / PROVIDERS_FILE
@@ -71,13 +74,20 @@ class OtherServices:
             write_json_atomic(self._file, saved)
         except OSError as exc:
             log.warning("could not save the other services' state: %s", exc)
-        if self._send is None:
+        if self._deliver is None:
             return
         self._choices.reload_prefs_if_changed()
         snoozed_until = self._choices.prefs.snoozed_until
         now = self._clock.now()
         for n in self._notices.decide(statuses, self._settings(), now, snoozed_until):
-            log.info("notification %r via %s", n.title, self._send(n) or "nothing")
+            shown = next((self._bubbles[t] for t in n.threads if t in self._bubbles), None)
+            delivery = self._deliver(n, shown)
+            log.info("notification %r via %s", n.title, delivery.backend if delivery else "nothing")
+            for thread in n.threads:
+                if n.ends:
+                    self._bubbles.pop(thread, None)
+                elif delivery is not None:
+                    self._bubbles[thread] = delivery
 
 
 __all__ = ["OtherServices"]

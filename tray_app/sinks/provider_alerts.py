@@ -93,15 +93,19 @@ class ProviderNotices:
 
 
 def _change(status: ProviderStatus, before: Health) -> Notification | None:
+    thread = (f"provider:{status.name}",)  # its later news replaces this bubble
     if status.health.is_problem:
         incident = status.incidents[0] if status.incidents else None
         return make_notification(
             f"{status.name}: {status.health.label}",
             incident.name if incident else status.description,
             url=(incident.shortlink if incident else None) or status.url,
+            threads=thread,
         )
     if status.health is Health.OPERATIONAL and before.is_problem:
-        return make_notification(f"{status.name} is operational again", "", url=status.url)
+        return make_notification(
+            f"{status.name} is operational again", "", url=status.url, threads=thread, ends=True
+        )
     return None
 
 
