@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -191,6 +192,9 @@ class DBusBackend:
         self._drop_connection()
 
 
+_IDLE_READ = 300.0  # seconds; stop() does not wait for it
+
+
 class _ActionListener(threading.Thread):
     """Its own bus connection, subscribed to ActionInvoked; calls back on each click."""
 
@@ -202,6 +206,7 @@ class _ActionListener(threading.Thread):
         self._stop_event = threading.Event()
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._socket: socket.socket | None = None
 
     def start_and_wait(self) -> None:
         self.start()
@@ -211,6 +216,10 @@ class _ActionListener(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+        sock = self._socket
+        if sock is not None:  # wakes the blocked read at once
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self.join(timeout=2.0)
 
     def run(self) -> None:
@@ -225,13 +234,15 @@ class _ActionListener(threading.Thread):
             self._error = exc
             self._ready.set()
             return
+        self._socket = conn.sock
         try:
             with conn.filter(rule, bufsize=16) as queue:
                 conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=self.timeout)
                 self._ready.set()
                 while not self._stop_event.is_set():
                     try:
-                        msg = conn.recv_until_filtered(queue, timeout=0.5)
+                        # idle: no waking up to look (stop() wakes the read)
+                        msg = conn.recv_until_filtered(queue, timeout=_IDLE_READ)
                     except TimeoutError:
                         continue
                     notification_id, action = msg.body
