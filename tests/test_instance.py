@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.apprig import run_cli, write_loopback_config
+from tests.faultrig import closed_port_url
 from tray_app.platform.instance import (
     SingleInstance,
     _Rejections,
@@ -255,3 +257,36 @@ def test_the_endpoint_is_never_written_through_a_planted_symlink(
     assert json.loads(endpoint.read_text(encoding="utf-8"))["port"] > 0
     assert victim.read_text(encoding="utf-8") == "precious\n"
     assert ask_running_instance_to_check(paths)
+
+
+def test_a_symlink_planted_as_the_lock_is_never_followed_and_said_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """The real `watch`: a symlink at instance.lock (to a file of the user's) stops the app with
+    one line naming the file, no traceback, and the file it points at untouched."""
+    paths = AppPaths.default()
+    paths.state_dir.mkdir(parents=True, exist_ok=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    paths.lock_file.symlink_to(victim)
+    write_loopback_config(closed_port_url())  # nothing would leave the machine if it ran
+    result = run_cli("watch", "--no-notify")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    said = [line for line in result.stderr.splitlines() if "single-instance lock" in line]
+    assert said == [
+        f"claude-status-tray: cannot take the single-instance lock {paths.lock_file}: too many "
+        "levels of symbolic links (remove that file if it is a symbolic link)"
+    ]
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_the_lock_file_is_private_whatever_the_umask(paths: AppPaths) -> None:
+    old = os.umask(0o022)
+    try:
+        instance = SingleInstance(paths)
+        assert instance.acquire()
+        instance.release()
+    finally:
+        os.umask(old)
+    assert paths.lock_file.stat().st_mode & 0o777 == 0o600

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tray_app import APP_NAME, __version__
+from tray_app.core.errors import InstanceLockError
 from tray_app.platform.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -177,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_tray(loaded, paths)
     except KeyboardInterrupt:
         return 130
+    except InstanceLockError as exc:
+        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        return 1
 
 
 def _load(paths: AppPaths, args: argparse.Namespace) -> LoadedConfig:

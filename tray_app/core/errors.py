@@ -17,7 +17,8 @@
     ├── KeyringUnavailable     the OS keyring could not store or delete the API key
     ├── AutostartError         start at login could not be read or changed
     │   └── AutostartConflict  (autostart.py) a file we did not write is in the way
-    └── TrayUnavailable        no tray icon can be made here: run headless
+    ├── TrayUnavailable        no tray icon can be made here: run headless
+    └── InstanceLockError      the single-instance lock file cannot be opened (a planted symlink)
 
 Lower-layer errors (httpx, sqlite3, OSError) are translated into these at the I/O edge
 with ``raise ... from exc`` so the rest of the app catches one family.
@@ -107,6 +108,10 @@ class TrayUnavailable(TrayAppError):
     """No tray icon can be made here; the app runs headless instead."""
 
 
+class InstanceLockError(TrayAppError):
+    """The single-instance lock file cannot be opened (not: another instance holds it)."""
+
+
 __all__ = [
     "AutostartError",
     "BodyTooLarge",
@@ -115,6 +120,7 @@ __all__ = [
     "FetchTimeout",
     "HTTPStatusError",
     "HistoryError",
+    "InstanceLockError",
     "InvalidResponse",
     "KeyringUnavailable",
     "NetworkError",

@@ -26,7 +26,9 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from tray_app.platform.atomic import ensure_private_dir, write_atomic
+from tray_app.core.errors import InstanceLockError
+from tray_app.core.reasons import plain_reason
+from tray_app.platform.atomic import PRIVATE_FILE, ensure_private_dir, write_atomic
 from tray_app.platform.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -126,7 +128,9 @@ class SingleInstance:
         self._paths = paths
         # not thread-local: the app acquires on the main thread and serves from the tray's
         # setup thread
-        self._lock = FileLock(str(paths.lock_file), timeout=0, thread_local=False)
+        self._lock = FileLock(
+            str(paths.lock_file), timeout=0, mode=PRIVATE_FILE, thread_local=False
+        )
         self._server: _DoorbellServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -135,12 +139,19 @@ class SingleInstance:
         return self._lock.is_locked
 
     def acquire(self) -> bool:
-        """True if this process is now the one instance; False if another one runs."""
+        """True if this process is now the one instance; False if another one runs. Raises
+        InstanceLockError when the lock file cannot be opened at all (a symlink planted there is
+        never followed)."""
         ensure_private_dir(self._paths.state_dir)
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
             return False
+        except OSError as exc:
+            raise InstanceLockError(
+                f"cannot take the single-instance lock {self._paths.lock_file}: "
+                f"{plain_reason(exc)} (remove that file if it is a symbolic link)"
+            ) from None
         return True
 
     def serve(self, on_check_now: Callable[[], None]) -> int:
