@@ -54,6 +54,7 @@ from tests.statusserver import (
     StatusServer,
     component_doc,
     incident_doc,
+    maintenance_doc,
     redirect,
     summary_doc,
 )
@@ -594,8 +595,20 @@ def _hostile_page() -> dict[str, object]:
     doc = summary_doc(
         "critical",
         {API_COMPONENT: "major_outage"},
-        incidents=[incident_doc("inc1", name="Outage " + HOSTILE)],
+        incidents=[incident_doc("inc1", name="Outage " + HOSTILE, body="Update " + HOSTILE)],
+        maintenances=[
+            maintenance_doc(
+                "mnt1",
+                name="Maintenance " + HOSTILE,
+                status="in_progress",
+                scheduled_until="2099-01-01T00:00:00.000Z",
+                body="Works " + HOSTILE,
+            )
+        ],
     )
+    group = component_doc("grp1", "partial_outage", 0)
+    group.update(group=True, name="Group " + HOSTILE, components=[CLAUDE_CODE_COMPONENT])
+    doc["components"].append(group)
     for component in doc["components"]:
         if component["id"] == API_COMPONENT:
             component["name"] = '=HYPERLINK("http://x.example")' + HOSTILE
@@ -617,6 +630,11 @@ def test_page_text_never_reaches_a_terminal_raw(
     check = run_cli("check")
     assert_harmless(check.stdout + check.stderr)
     assert "click" in check.stdout and "Fake line" in check.stdout  # the words stay
+    assert "Maintenance clickevil" in check.stdout and "Group clickevil" in check.stdout
+    as_json = run_cli("check", "--json")
+    update = json.loads(as_json.stdout)["incidents"][0]["latest_update"]
+    assert update.startswith("Update clickevil")  # its line breaks are the body's own
+    assert not _RAW.search(update) and "pwned" not in update and "evil.example" not in update
 
     out = tmp_path / "watch.out"
     with out.open("wb") as sink:
