@@ -259,6 +259,41 @@ def test_no_stale_bubble_when_two_outages_end_in_one_check(
     assert close == {"method": "CloseNotification", "id": api["id"]}
 
 
+def test_an_incident_opening_on_services_already_down_takes_over_their_bubble(
+    status_server: StatusServer,
+    bus_and_server: tuple[dict[str, str], RecordingServer],
+    tmp_path: Path,
+) -> None:
+    """Issue 10.2 + 10.3: the services go down first, the page names the cause a check later.
+    The incident's bubble replaces the services' one (no second bubble for the same outage),
+    with the services in the compact form."""
+    env, notifications = bus_and_server
+    healthy(status_server)
+    write_loopback_config(status_server.url)
+    both = {API_COMPONENT: "major_outage", CLAUDE_AI_COMPONENT: "major_outage"}
+    proc = start_watch(env, tmp_path / "watch.log")
+    try:
+        status_server.wait_for_requests(SUMMARY, 2)
+        status_server.set_summary(summary_doc("critical", both))
+        notifications.wait_for_notify(1, deadline=NEWS_DEADLINE)
+        cause = incident_doc(
+            "inc7", "Login failures", component_ids=(API_COMPONENT, CLAUDE_AI_COMPONENT)
+        )
+        status_server.set_summary(summary_doc("critical", both, incidents=[cause]))
+        notifications.wait_for_notify(2, deadline=NEWS_DEADLINE)
+        time.sleep(2.5)
+        calls = shown(notifications)
+    finally:
+        assert stop(proc) == 0
+    down, incident = calls  # nothing else shown, nothing left to close
+    assert (down["summary"], down["replaces_id"]) == (f"2 services down: claude.ai, {API}", 0)
+    assert (incident["summary"], incident["replaces_id"]) == ("Login failures", down["id"])
+    assert str(incident["body"]).splitlines() == [
+        "Affected: API, claude.ai",
+        "We are investigating elevated errors.",
+    ]
+
+
 def test_incident_first_then_its_real_resolution_read_once_in_the_same_bubble(
     status_server: StatusServer,
     bus_and_server: tuple[dict[str, str], RecordingServer],

@@ -294,14 +294,18 @@ class AlertWriter:
         return local.strftime("%a %d %b %H:%M")
 
     @staticmethod
-    def _component_names(ids: Sequence[str], snapshot: MonitorSnapshot) -> str:
+    def _component_names(ids: Sequence[str], snapshot: MonitorSnapshot) -> list[str]:
         names = {c.id: c.name for c in snapshot.components}
-        return ", ".join(names.get(cid, cid) for cid in ids)
+        return [names.get(cid, cid) for cid in ids]
 
     def event(self, event: Event, snapshot: MonitorSnapshot) -> Notification:
         """The notification for one incident, maintenance or connectivity event."""
         n = self._event(event, snapshot)
-        return dataclasses.replace(n, threads=(event_thread(event),), ends=event_ends(event))
+        threads: tuple[str, ...] = (event_thread(event),)
+        if isinstance(event, IncidentOpened):  # the cause of its services' outage: one bubble
+            ids = incident_component_ids(event.incident)
+            threads = (*(component_thread(cid) for cid in ids), *threads)
+        return dataclasses.replace(n, threads=threads, ends=event_ends(event))
 
     def _event(self, event: Event, snapshot: MonitorSnapshot) -> Notification:
         keys = (event.key,)
@@ -312,7 +316,7 @@ class AlertWriter:
             if isinstance(event, IncidentOpened):
                 urgency = Urgency.CRITICAL if incident.impact == "critical" else Urgency.NORMAL
                 affected = self._component_names(incident_component_ids(incident), snapshot)
-                lead = f"Affected: {affected}\n" if affected else ""
+                lead = f"Affected: {short_list(affected)}\n" if affected else ""
                 return make_notification(
                     incident.name, lead + plain_text(update_body), urgency, url, keys
                 )
