@@ -352,6 +352,28 @@ def test_corrupt_file_is_moved_aside(db_path: Path) -> None:
         assert len(events(h, T0)) == 1
 
 
+def test_a_planted_symlink_is_moved_aside_never_written_through(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """A link to another SQLite file of the user's: our tables never go into it."""
+    other = tmp_path / "someone_elses.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE precious (x)")
+    conn.close()
+    db_path.parent.mkdir(parents=True)
+    db_path.symlink_to(other)
+    with History(db_path, clock=lambda: T0) as h:
+        assert h.notice == (
+            "history.sqlite3 was a symbolic link; moved it to "
+            "history.sqlite3.corrupt-20260301T120000Z and started a new one"
+        )
+        assert h.record_events([WentOffline(at=T0)]) == 1
+    assert not db_path.is_symlink()
+    assert db_path.stat().st_mode & 0o777 == 0o600
+    assert rows(other, "SELECT name FROM sqlite_master") == [("precious",)]
+    assert db_path.with_name("history.sqlite3.corrupt-20260301T120000Z").is_symlink()
+
+
 def test_malformed_database_is_moved_aside(db_path: Path) -> None:
     with History(db_path) as h:
         for i in range(300):

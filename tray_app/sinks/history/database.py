@@ -174,10 +174,19 @@ def connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:
 def open_or_recover(
     path: Path, *, busy_timeout: float, clock: Callable[[], datetime]
 ) -> tuple[sqlite3.Connection, str | None]:
-    """Open read-write; a broken file is moved aside. Returns (connection, notice or None)."""
+    """Open read-write; a broken file is moved aside, and so is a symbolic link (SQLite would
+    write through it into whatever file it names). Returns (connection, notice or None)."""
+    if path.is_symlink():
+        aside = _move_aside(path, clock())
+        notice = f"{path.name} was a symbolic link; moved it to {aside.name} and started a new one"
+        try:
+            create_new(path)
+            return connect_readwrite(path, busy_timeout), notice
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(f"cannot create a new {path}: {exc}") from exc
     try:
         ensure_private_dir(path.parent)
-        if not path.exists() and not path.is_symlink():
+        if not path.exists():
             create_new(path)  # 0600 (SQLite gives its -wal and -shm files the same mode)
     except FileExistsError:
         pass  # another process created it in between
@@ -190,10 +199,9 @@ def open_or_recover(
             raise HistoryError(f"cannot open {path}: {exc}") from exc
         reason = str(exc)
     aside = _move_aside(path, clock())
-    notice = (
+    notice = (  # the app logs it once, with the other start-up notices
         f"History database was unusable ({reason}); moved it to {aside.name} and started a new one"
     )
-    log.warning("%s", notice)
     with contextlib.suppress(OSError):
         create_new(path)
     try:
