@@ -62,12 +62,22 @@ def test_config_validate_names_every_problem(healthy: StatusServer) -> None:
     assert shown.stdout.count("# ") >= 3
 
 
+@pytest.mark.parametrize("command", ["check", "wait-until-up"])
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
-def test_check_refuses_a_timeout_that_is_not_above_zero(value: str) -> None:
-    result = run_cli("check", f"--timeout={value}")
+def test_check_refuses_a_timeout_that_is_not_above_zero(command: str, value: str) -> None:
+    # wait-until-up --timeout nan waited forever; -5 said "timed out after -5 s"
+    result = run_cli(command, f"--timeout={value}", timeout=30)
     assert result.returncode == 2
     assert "--timeout" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "1.5"])
+def test_report_days_are_refused_in_plain_words(value: str) -> None:
+    result = run_cli("report", f"--days={value}")
+    assert result.returncode == 2
+    assert "argument --days: " in result.stderr
+    assert "_positive_days" not in result.stderr  # was "invalid _positive_days value: 'abc'"
 
 
 def test_watch_names_a_bad_setting_once(healthy: StatusServer) -> None:

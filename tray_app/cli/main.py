@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("statusline", help="one line from the last saved state (no network)")
 
     wait = sub.add_parser("wait-until-up", help="block until Claude is operational")
-    wait.add_argument("--timeout", type=float, default=None, help="give up after this many seconds")
+    wait.add_argument(
+        "--timeout", type=_positive_seconds, default=None, help="give up after this many seconds"
+    )
 
     history = sub.add_parser("history", help="outages and uptime from our own observations")
     history.add_argument("--since", default="7d", help="how far back: 30m, 24h, 7d (default 7d)")
@@ -333,7 +335,10 @@ def cmd_history(paths: AppPaths, *, since: str, json_out: bool, csv_out: bool) -
 
 
 def _positive_days(text: str) -> int:
-    days = int(text)
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
     if not 1 <= days <= 3660:
         raise argparse.ArgumentTypeError(f"must be between 1 and 3660, got {days}")
     return days
