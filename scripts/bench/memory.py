@@ -1,5 +1,6 @@
-"""RSS of the tray and of headless `watch` after start and after an hour's worth of checks,
-and what each import adds in a fresh interpreter."""
+"""RSS of headless `watch` and of the tray (on trayer, and on xfce4-panel's StatusNotifierItem
+tray) after start and after an hour's worth of checks, next to a bare interpreter's; and what
+each import adds in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -32,14 +33,34 @@ from bench.common import (
 from tests.rigs_x11 import x_env, xvfb_display
 from tests.statusserver import SUMMARY_PATH
 
+# name: (app mode, tray host or None, label)
+SETUPS = {
+    "watch": ("watch", None, "headless `watch`"),
+    "tray": ("tray", "trayer", "tray (Xvfb + trayer, appindicator)"),
+    "tray-sni": ("tray", "xfce4-panel", "tray (Xvfb + xfce4-panel's Status Tray: SNI)"),
+}
 
-def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], list[str]]:
-    tray = mode == "tray"
-    home = work / f"rss-{mode}"
+
+def _shown(host: str, env: dict[str, str]) -> bool:
+    """The tray icon is up: docked in trayer, or registered with the panel's SNI watcher."""
+    if host == "trayer":
+        return len(docked_icons(env["DISPLAY"])) > 1
+    from tests.sni_client import watcher_items
+
+    try:
+        return bool(watcher_items(env["DBUS_SESSION_BUS_ADDRESS"]))
+    except Exception:  # the watcher not up yet
+        return False
+
+
+def bench_rss_mode(setup: str, duration: float, work: Path) -> tuple[list[Row], list[str]]:
+    mode, host, label = SETUPS[setup]
+    tray = host is not None
+    home = work / f"rss-{setup}"
     rounds_wanted, pages_wanted = int(duration), int(duration) // 2
     server = loopback_server()
     try:
-        with desktop(tray) as base:
+        with desktop(tray, host=host or "", notifications=home / "notes") as base:
             env = app_env(base, home)
             # An hour at default intervals is 120 probe rounds and 60 page reads: here 1 s / 2 s.
             write_config(env, config_text(server.url, 2, 1))
@@ -47,9 +68,8 @@ def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], l
             with app_process(mode, env, log) as proc:
                 server.wait_for_requests(SUMMARY_PATH, 1, timeout=DEADLINE)
                 started = time.monotonic()
-                if tray:
-                    display = env["DISPLAY"]
-                    wait_until(lambda: len(docked_icons(display)) > 1, "docked icon")
+                if host is not None:
+                    wait_until(lambda: _shown(host, env), "the tray icon shown")
                 time.sleep(3)
                 check_alive(proc, log)
                 rss0, hwm0 = status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "VmHWM")
@@ -71,7 +91,6 @@ def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], l
     finally:
         server.stop()
     limit = RSS_TRAY_MB if tray else RSS_HEADLESS_MB
-    label = "tray (Xvfb + trayer, appindicator)" if tray else "headless `watch`"
     target = f"≤ {limit:g} MB"
     work_note = f"{rounds} probe rounds + {pages} page reads in {took:.0f} s (1 s / 2 s intervals)"
     rows = [
@@ -85,7 +104,7 @@ def bench_rss_mode(mode: str, duration: float, work: Path) -> tuple[list[Row], l
         ),
     ]
     detail = (
-        f"rss {mode}: start VmRSS {rss0} kB VmHWM {hwm0} kB; after VmRSS {rss1} kB "
+        f"rss {setup}: start VmRSS {rss0} kB VmHWM {hwm0} kB; after VmRSS {rss1} kB "
         f"VmHWM {hwm1} kB; {work_note}; growth {(rss1 - rss0) / 1024:+.1f} MB; after: {split}"
     )
     return rows, [detail]
@@ -139,11 +158,23 @@ def rss_breakdown(env: dict[str, str]) -> list[str]:
     return lines
 
 
+def bare_interpreter() -> Row:
+    """The floor: VmRSS of ``python -c`` doing nothing, in this run, on this machine."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        time.sleep(1.0)
+        rss = status_kb(proc.pid, "VmRSS")
+    finally:
+        proc.kill()
+        proc.wait()
+    return Row("RSS of a bare `python -c` (baseline)", f"{rss / 1024:.1f} MB", "—", None)
+
+
 def bench_rss(quick: bool, work: Path) -> Report:
     duration = 30.0 if quick else 120.0
-    report = Report()
-    with ThreadPoolExecutor(2) as pool:
-        jobs = [pool.submit(bench_rss_mode, mode, duration, work) for mode in ("watch", "tray")]
+    report = Report(rows=[bare_interpreter()])
+    with ThreadPoolExecutor(len(SETUPS)) as pool:
+        jobs = [pool.submit(bench_rss_mode, setup, duration, work) for setup in SETUPS]
         for job in jobs:
             rows, details = job.result()
             report.rows += rows
