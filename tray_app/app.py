@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -291,6 +290,8 @@ def open_url(url: str) -> None:
     if safe_url(url) is None:  # a link from the page: never javascript:, file: or "-option"
         log.warning("not opening %r: not an http(s) link", url[:100])
         return
+    import webbrowser
+
     threading.Thread(target=webbrowser.open, args=(url,), name="open-url", daemon=True).start()
 
 
@@ -341,7 +342,6 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
 def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     from tray_app.core.errors import TrayUnavailable
     from tray_app.platform.instance import SingleInstance, ask_running_instance_to_check
-    from tray_app.report.command import show_in_background as show_report
     from tray_app.sinks.tray import TrayUI
     from tray_app.sinks.tray_backend import choose_backend
     from tray_app.sinks.tray_menu import TrayActions
@@ -376,7 +376,7 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
         open_url=open_url,
         open_path=open_path,
         quit=lambda: holder["tray"].stop(),
-        show_history=lambda: show_report(paths, only=runtime.settings.watch.components),
+        show_history=lambda: _show_report(paths, runtime.settings.watch.components),
         tell_when_back=runtime.announcer.set_until_back
         if runtime.announcer
         else lambda c, on: None,
@@ -415,6 +415,12 @@ def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
         return run_watch(loaded, paths, notify=True, reason=str(failed))
     log.info("bye")
     return 0
+
+
+def _show_report(paths: AppPaths, only: tuple[str, ...]) -> None:
+    from tray_app.report.command import show_in_background
+
+    show_in_background(paths, only=only)
 
 
 @contextlib.contextmanager

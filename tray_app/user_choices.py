@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from tray_app.config.schema import Settings
-from tray_app.config.writeback import update_config
 from tray_app.core.clock import Clock
 from tray_app.core.errors import TrayAppError
 from tray_app.platform.paths import AppPaths
@@ -94,6 +93,8 @@ class UserChoices:
         wanted = changes(self._settings()) if callable(changes) else changes
         if wanted is None:
             return
+        from tray_app.config.writeback import update_config  # tomlkit: only once a menu saves
+
         try:
             settings = update_config(self._paths.config_file, wanted)
         except (TrayAppError, OSError) as exc:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import tomlkit
-
 from tray_app.config.schema import Settings
 from tray_app.config.validate import ENTRIES, SECTIONS, ConfigProblem, read_config
 from tray_app.core.errors import ConfigError, ConfigSyntaxError
@@ -119,6 +117,8 @@ def _to_toml(value: object) -> object:
 
 def config_show(settings: Settings) -> str:
     """The effective settings as TOML text (``parse_config`` of it gives ``settings`` back)."""
+    import tomlkit  # not loaded by the running app, which never shows its settings
+
     doc = tomlkit.document()
     doc.add(tomlkit.comment("Effective settings of claude-status-tray (defaults filled in)"))
     for f in dataclasses.fields(settings):
