@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.apprig import run_cli, write_loopback_config
+from tests.faultrig import RawServer, header_drip
 from tests.statusserver import (
     API_401,
     API_529_OVERLOADED,
@@ -235,6 +236,17 @@ claude_ai_url = "{probe_server}/"
 """,
         encoding="utf-8",
     )
+
+
+def test_check_says_the_page_timeout_that_ran_out_not_its_own(healthy: StatusServer) -> None:
+    """The page (timeout = 3 in the settings) drips its headers for ever; `check --timeout 10`
+    says what happened: nothing within 3 s, never 'no answer within 10 s' after 3."""
+    with RawServer(header_drip(0.2)) as page:
+        write_split_config(page.url, healthy.url)
+        result = run_cli("check", "--json", "--timeout", "10")
+    doc = json.loads(result.stdout)
+    assert doc["page_error"] == f"{page.url[7:]} did not answer in time (nothing within 3 s)"
+    assert {p["outcome"] for p in doc["probes"]} == {"up"}
 
 
 def test_check_with_the_page_refusing_and_probes_answering_is_not_operational(

@@ -17,7 +17,7 @@ from tray_app.config.components import unknown_component_problems
 from tray_app.config.schema import Settings
 from tray_app.core import state as engine
 from tray_app.core.clock import SystemClock
-from tray_app.core.errors import FetchTimeout, HTTPStatusError, NetworkError, SourceError
+from tray_app.core.errors import HTTPStatusError, NetworkError, SourceError
 from tray_app.core.headline import headline
 from tray_app.core.models import Health, MonitorSnapshot, PageFailure, PageSnapshot
 from tray_app.sources.build import Sources, build_sources
@@ -48,10 +48,8 @@ def _observe(sources: Sources, clock: SystemClock, timeout: float) -> list[engin
     reader.join(max(0.0, timeout - (time.monotonic() - started)))
 
     observations: list[engine.Observation] = []
-    no_answer = f"no answer within {timeout:g} s"
-    outcome = page_result[0] if page_result else SourceError(no_answer)
-    if isinstance(outcome, FetchTimeout):  # the client's own clock ran out a moment earlier
-        outcome = FetchTimeout(no_answer)
+    # a FetchTimeout keeps its own words: the page's timeout may be shorter than the check's
+    outcome = page_result[0] if page_result else SourceError(f"no answer within {timeout:g} s")
     if isinstance(outcome, SourceError):
         retry_after = outcome.retry_after if isinstance(outcome, HTTPStatusError) else None
         failure = PageFailure(
