@@ -3,17 +3,18 @@ against a loopback server serving a real capture."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 
-from tests.statusserver import NOT_FOUND, StatusServer, json_route, load_fixture
+from tests.statusserver import NOT_FOUND, Route, StatusServer, json_route, load_fixture
 from tray_app.core.events import IncidentResolved, ServiceRecovered
 from tray_app.core.models import Health, Incident, IncidentUpdate
 from tray_app.sources.http import build_client
-from tray_app.sources.incidents import IncidentReader, parse_incident_document
+from tray_app.sources.incidents import READ_BUDGET, IncidentReader, parse_incident_document
 
 INCIDENT_ID = "qt14v73myyy5"  # real: status.claude.com, 2026-08-16 (tests/fixtures/PROVENANCE.md)
 PATH = f"/api/v2/incidents/{INCIDENT_ID}.json"
@@ -99,3 +100,17 @@ def test_an_id_that_is_not_a_plain_id_is_never_put_in_a_url(
     event = left_the_page(last_known("../../summary"))
     assert reader.enrich((event,)) == (event,)
     assert status_server.requests == []
+
+
+def test_a_slow_incident_api_never_holds_the_back_news_past_the_budget(
+    status_server: StatusServer, client: httpx.Client
+) -> None:
+    """The "back" waits for these reads; with the page's 10 s timeout a hanging incident API
+    held it 10 s (issue 10.1: within a poll + 5 s). Two resolved incidents share the budget."""
+    status_server.set(PATH, Route(delay=30))
+    status_server.set("/api/v2/incidents/other.json", Route(delay=30))
+    reader = IncidentReader(client, status_server.url, timeout=10.0)
+    events = (left_the_page(last_known()), left_the_page(last_known("other")))
+    started = time.monotonic()
+    assert reader.enrich(events) == events  # what is known, as it was
+    assert time.monotonic() - started < READ_BUDGET + 2  # not 2 x 10 s

@@ -6,7 +6,9 @@ incident once from ``<page>/api/v2/incidents/<id>.json`` (Statuspage and the pag
 with it serve it), with the same client, size cap and timeout as the page, and puts its
 resolution update and ``resolved_at - created_at`` into the IncidentResolved event before it
 is dispatched. One request per resolved incident, never per poll; when the read fails the
-event stays as it was (the writer then says only what is known).
+event stays as it was (the writer then says only what is known). The reads of one check share
+``READ_BUDGET`` seconds: the "back" news they complete waits for them, and must still arrive
+within a poll + 5 s of the page saying so.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import dataclasses
 import json
 import logging
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 INCIDENT_PATH = "/api/v2/incidents/{id}.json"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the id goes into a URL path: nothing else
+READ_BUDGET = 3.0  # seconds for all the reads of one check (at most the page's timeout)
 
 
 class IncidentReader:
@@ -51,26 +55,30 @@ class IncidentReader:
         from the incident API (the others unchanged)."""
         if not any(_needs_reading(e) for e in events):
             return events
-        return tuple(self._resolved(e) if _needs_reading(e) else e for e in events)
+        deadline = time.monotonic() + min(self._timeout, READ_BUDGET)
+        return tuple(self._resolved(e, deadline) if _needs_reading(e) else e for e in events)
 
     def url_for(self, incident_id: str) -> str | None:
         if not _SAFE_ID.fullmatch(incident_id):
             return None
         return self._base + INCIDENT_PATH.format(id=incident_id)
 
-    def _resolved(self, event: Event) -> Event:
+    def _resolved(self, event: Event, deadline: float) -> Event:
         assert isinstance(event, IncidentResolved)
         url = self.url_for(event.incident.id)
         if url is None:
             log.warning("incident id %r not read back: not a plain id", event.incident.id[:80])
             return event
         try:
+            left = deadline - time.monotonic()
+            if left <= 0.1:
+                raise SourceError("no time left in this check")
             result = fetch(
                 self._client,
                 url,
                 headers={"Accept": "application/json"},
                 max_bytes=self._max_bytes,
-                timeout=self._timeout,
+                timeout=round(left, 1),  # said in the log line as it is
             )
             if result.status_code != 200:
                 raise SourceError(f"HTTP {result.status_code}")
