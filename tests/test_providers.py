@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -319,6 +319,25 @@ def test_a_provider_with_notify_is_told_on_trouble_and_on_return_only() -> None:
     unknown = (_status("GitHub", Health.UNKNOWN), _status("OpenAI", Health.UNKNOWN))
     assert notices.decide(unknown, settings, NOW) == []
     assert [n.title for n in notices.decide(ok, settings, NOW)] == ["GitHub is operational again"]
+
+
+def test_a_provider_with_notify_keeps_the_users_quiet_hours() -> None:
+    local = NOW.astimezone()
+    span = f"{local:%H:%M}-{(local + timedelta(hours=1)):%H:%M}"  # NOW is inside
+    settings = parse_config(
+        f'[notifications]\nquiet_hours = "{span}"\n'
+        '[[providers]]\nname = "GitHub"\nurl = "https://g.example"\nnotify = true\n'
+    )
+    notices = ProviderNotices()
+    ok, down = _status("GitHub", Health.OPERATIONAL), _status("GitHub", Health.MAJOR_OUTAGE)
+    before, later = NOW - timedelta(hours=1), NOW + timedelta(hours=2)
+    assert notices.decide((ok,), settings, before) == []
+    assert notices.decide((down,), settings, NOW) == []  # quiet
+    assert notices.decide((ok,), settings, NOW) == []  # over during the night: never said
+    assert notices.decide((ok,), settings, later) == []
+    assert notices.decide((down,), settings, NOW) == []
+    told = notices.decide((down,), settings, later)  # still down after the night: said now
+    assert [n.title for n in told] == ["GitHub: major outage"]
 
 
 # ---- the running app: same client, ETag, backoff; one log line; notifications ----

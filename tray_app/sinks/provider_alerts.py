@@ -4,7 +4,8 @@
   trouble at the same time ("Cloudflare also reports: <incident>"), a ``fallback`` one that is
   operational ("OpenAI: operational"). Claude's own text keeps the room it needs first.
 - A provider with ``notify = true`` gets its own, plain notifications when it goes into trouble
-  and when it is operational again. Providers never change Claude's notifications otherwise.
+  and when it is operational again (not while snoozed; after quiet hours, told as it is then).
+  Providers never change Claude's notifications otherwise.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tray_app.config.schema import Settings
+from tray_app.core.errors import ConfigError
 from tray_app.core.models import Health, MonitorSnapshot, ProviderStatus
+from tray_app.sinks.alerts import in_quiet_hours, parse_quiet_hours
 from tray_app.sinks.notification import BODY_MAX, Notification, make_notification, plain_text, trim
 
 _DOWN = (":partial_outage:", ":major_outage:")
@@ -78,11 +81,12 @@ class ProviderNotices:
         quiet = not settings.notifications.enabled or (
             snoozed_until is not None and now < snoozed_until
         )
+        night = _quiet_hours(settings.notifications.quiet_hours, now)
         out = []
         for status in statuses:
             before = self._last.get(status.name, Health.UNKNOWN)
-            if status.health is Health.UNKNOWN:
-                continue  # not read (yet): neither news nor a new baseline
+            if status.health is Health.UNKNOWN or (night and status.name in wanted):
+                continue  # not read (yet), or quiet hours: neither news nor a new baseline
             self._last[status.name] = status.health
             if status.name not in wanted or quiet or status.health is before:
                 continue
@@ -90,6 +94,14 @@ class ProviderNotices:
             if notification is not None:
                 out.append(notification)
         return out
+
+
+def _quiet_hours(text: str, now: datetime) -> bool:
+    """Whether ``now`` is in the user's quiet hours (local time)."""
+    try:
+        return in_quiet_hours(parse_quiet_hours(text), now.astimezone().time())
+    except ConfigError:
+        return False
 
 
 def _change(status: ProviderStatus, before: Health) -> Notification | None:
