@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,20 +71,38 @@ def _normalise(name: str) -> str:
 def _runtime_distributions(
     root: str = "claude-status-tray",
 ) -> list[importlib.metadata.Distribution]:
+    """Every installed distribution the app needs at run time, extras included (httpx[http2]
+    brings h2). Our own requirements come from pyproject.toml, so an editable install whose
+    metadata predates a change there still gets what the code under test imports."""
     found: dict[str, importlib.metadata.Distribution] = {}
-    todo = [root]
+    todo = [str(r) for r in _our_requirements()]
     while todo:
-        name = _normalise(todo.pop())
-        if name in found:
+        requirement = Requirement(todo.pop())
+        name = _normalise(requirement.name)
+        extras = sorted(requirement.extras)
+        key = f"{name}[{','.join(extras)}]"
+        if key in found or name == _normalise(root):
             continue
         dist = importlib.metadata.distribution(name)
-        found[name] = dist
+        found[key] = dist
         for text in dist.requires or []:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name)
-    del found[_normalise(root)]  # our own code is copied from the checkout under test
-    return list(found.values())
+            needed = Requirement(text)
+            wanted = [{"extra": ""}, *({"extra": extra} for extra in extras)]
+            if needed.marker is None or any(needed.marker.evaluate(env) for env in wanted):
+                todo.append(str(needed))
+    unique = {dist.metadata["Name"]: dist for dist in found.values()}
+    return list(unique.values())
+
+
+def _our_requirements() -> list[Requirement]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = [Requirement(text) for text in project["dependencies"]]
+    return [r for r in requirements if r.marker is None or r.marker.evaluate({"extra": ""})]
 
 
 def readable_runtime(target: Path, sources: Sequence[Path] = (ROOT / "tray_app",)) -> Path:
