@@ -449,3 +449,24 @@ def test_statusserver_runs_as_a_module() -> None:
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_without_h2_installed_the_client_speaks_http_1_1(status_server: StatusServer) -> None:
+    """httpx[http2] is a dependency, but an install without h2 (a distro package, stale
+    metadata) must still start: Client(http2=True) would raise ImportError."""
+    status_server.set("/ok", Route(body=b"fine"))
+    child = (
+        "import sys\n"
+        "sys.modules['h2'] = None  # import h2 -> ImportError\n"
+        "from tray_app.sources.http import build_client, fetch\n"
+        "print(fetch(build_client(5.0), sys.argv[1]).body.decode())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", child, status_server.url + "/ok"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "fine\n"

@@ -87,10 +87,21 @@ def build_client(timeout: float, *, verify: bool | str | ssl.SSLContext = True) 
         ),
         verify=verify,
         trust_env=True,
-        http2=True,  # when the server offers it: HPACK shrinks repeated headers to a few bytes
+        # when the server offers it: HPACK shrinks repeated headers to a few bytes
+        http2=_http2_available(),
     )
     enforce_deadlines(client)
     return client
+
+
+def _http2_available() -> bool:
+    """h2 (httpx[http2]) is installed; without it the app speaks HTTP/1.1 rather than fail."""
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        logger.debug("h2 is not installed: HTTP/1.1 only")
+        return False
+    return True
 
 
 def _context_for_ca(path: str) -> ssl.SSLContext:
