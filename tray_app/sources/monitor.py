@@ -82,6 +82,32 @@ class _IOThread:
                 done.set()
 
 
+class _SaveFilter:
+    """A step that changed nothing one can see (a 304, the same probe answers) is not even
+    encoded: the store would find nothing new to write. What only the engine keeps is saved
+    with the next visible change or the store's periodic refresh."""
+
+    def __init__(self) -> None:
+        self._last_seen: MonitorSnapshot | None = None  # the last saved snapshot, times left out
+
+    def worth_saving(
+        self, snapshot: MonitorSnapshot, events: tuple[Event, ...], refresh_due: bool
+    ) -> bool:
+        seen = dataclasses.replace(
+            snapshot,
+            last_checked=None,
+            next_check=None,
+            page_read_at=None,
+            probes=tuple(
+                dataclasses.replace(p, at=_EPOCH, latency_ms=None) for p in snapshot.probes
+            ),
+        )
+        if events or seen != self._last_seen or refresh_due:
+            self._last_seen = seen
+            return True
+        return False
+
+
 class PageSource(Protocol):
     def fetch(self) -> PageSnapshot: ...
 
@@ -119,7 +145,7 @@ class Monitor:
         self._pending_settings: Settings | None = None
         self._probes_unreachable = False
         self._last_page_error: str | None = None
-        self._last_seen: MonitorSnapshot | None = None  # the last saved snapshot, times left out
+        self._saves = _SaveFilter()
         self.notice: str | None = None
 
         self._state = engine.initial_state()
@@ -322,31 +348,13 @@ class Monitor:
         snapshot = self._make_snapshot()
         with self._lock:
             self._snapshot = snapshot
-        if self._store is not None and self._worth_saving(snapshot, events):
+        store = self._store
+        if store is not None and self._saves.worth_saving(snapshot, events, store.refresh_due()):
             try:
-                self._store.save(state_to_dict(self._state), snapshot)
+                store.save(state_to_dict(self._state), snapshot)
             except OSError as exc:
-                log.error("could not save state to %s: %s", self._store.path, exc)
+                log.error("could not save state to %s: %s", store.path, exc)
         self._on_update(snapshot, events)
-
-    def _worth_saving(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> bool:
-        """A step that changed nothing one can see (a 304, the same probe answers) is not even
-        encoded: the store would find nothing new to write. What only the engine keeps is saved
-        with the next visible change or the store's periodic refresh."""
-        assert self._store is not None
-        seen = dataclasses.replace(
-            snapshot,
-            last_checked=None,
-            next_check=None,
-            page_read_at=None,
-            probes=tuple(
-                dataclasses.replace(p, at=_EPOCH, latency_ms=None) for p in snapshot.probes
-            ),
-        )
-        if events or seen != self._last_seen or self._store.refresh_due():
-            self._last_seen = seen
-            return True
-        return False
 
     def _make_snapshot(self) -> MonitorSnapshot:
         polls = [PAGE] if self._prober is None else [PAGE, PROBES]
