@@ -28,7 +28,7 @@ from tray_app.config.schema import (
     StatusPageSettings,
     WatchSettings,
 )
-from tray_app.config.validate import parse_config
+from tray_app.config.validate import parse_config, read_config
 from tray_app.config.writeback import update_config
 from tray_app.core.errors import ConfigError, ConfigSyntaxError
 
@@ -507,6 +507,22 @@ timout = 3
     assert loaded.problems[1].endswith("; ignored")
     assert loaded.problems[5].endswith("; this [[hooks]] entry is left out")
     assert config_file_problems(path) == loaded.problems
+
+
+def test_every_problem_of_one_entry_is_named_not_only_the_first() -> None:
+    parsed = read_config(
+        '[[providers]]\ncomponents = "x"\nnotify = "yes"\nformat = "rss"\n'
+        '[[providers]]\nname = "GitHub"\nurl = "https://www.githubstatus.com"\n'
+    )
+    keys = [str(p).split(": ")[0] for p in parsed.problems]
+    assert keys == [
+        "providers[0].components",
+        "providers[0].notify",
+        "providers[0].format",
+        "providers[0]",  # missing 'name'
+        "providers[0]",  # missing 'url'
+    ]
+    assert [p.name for p in parsed.settings.providers] == ["GitHub"]  # the broken one left out
 
 
 def test_a_too_fast_remote_interval_falls_back_alone(tmp_path: Path) -> None:

@@ -235,6 +235,7 @@ def _entry(cls: type[Any], raw: Any, key: str, table: str, problems: _Problems) 
     rules = RULES[cls]
     required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
     values: dict[str, Any] = {}
+    bad: list[str] = []  # every problem of the entry is named, not only the first
     for name, value in raw.items():
         dotted = f"{key}.{name}"
         if name not in rules:
@@ -245,13 +246,14 @@ def _entry(cls: type[Any], raw: Any, key: str, table: str, problems: _Problems) 
         except ConfigError as exc:
             if name in required or name in _ENTRY_STRICT:
                 problems.add(exc, left_out)
-                return None
-            problems.add(exc, _fallback(cls, name))
-    missing = [name for name in required if name not in values]
-    if missing:
-        problems.add(ConfigError(f"missing required setting {missing[0]!r}", key=key), left_out)
-        return None
-    return cls(**values)
+                bad.append(name)
+            else:
+                problems.add(exc, _fallback(cls, name))
+    for name in required:
+        if name not in values and name not in bad:
+            problems.add(ConfigError(f"missing required setting {name!r}", key=key), left_out)
+            bad.append(name)
+    return None if bad else cls(**values)
 
 
 def _entries(name: str, raw: Any, problems: _Problems) -> tuple[Any, ...]:
