@@ -394,6 +394,23 @@ def test_the_api_key_follows_a_redirect_on_the_same_origin_only(
     assert followed.outcome is UP  # same host, another port: as before
 
 
+def test_the_api_key_never_follows_a_redirect_to_another_name_for_the_same_server(
+    http: httpx.Client, status_server: StatusServer
+) -> None:
+    """127.0.0.1 and localhost are one socket but two origins: the key is not sent again."""
+    port = status_server.url.rsplit(":", 1)[1]
+    status_server.set("/v1/models", redirect(f"http://localhost:{port}/v2/models", 307))
+    status_server.set("/v2/models", API_200_MODELS)
+    prober = Prober(
+        http, settings_for(status_server.url, claude_ai=False), api_key_provider=lambda: SECRET
+    )
+    (result,) = prober.run()
+    assert [r.path for r in status_server.requests] == ["/v1/models"]
+    assert status_server.requests[0].headers["x-api-key"] == SECRET
+    assert result.outcome is UNREACHABLE
+    assert result.detail == "redirected to http://localhost (captive portal?)"
+
+
 def test_the_api_key_never_follows_https_down_to_http(
     tls_ca: trustme.CA, https_server: StatusServer, status_server: StatusServer
 ) -> None:
