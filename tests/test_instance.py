@@ -275,8 +275,8 @@ def test_a_symlink_planted_as_the_lock_is_never_followed_and_said_in_one_line(
     assert "Traceback" not in result.stderr, result.stderr
     said = [line for line in result.stderr.splitlines() if "single-instance lock" in line]
     assert said == [
-        f"claude-status-tray: cannot take the single-instance lock {paths.lock_file}: too many "
-        "levels of symbolic links (remove that file if it is a symbolic link)"
+        f"claude-status-tray: cannot take the single-instance lock {paths.lock_file}: "
+        "it is a symbolic link (remove it)"
     ]
     assert victim.read_text(encoding="utf-8") == "precious\n"
 

@@ -143,15 +143,15 @@ class SingleInstance:
         InstanceLockError when the lock file cannot be opened at all (a symlink planted there is
         never followed)."""
         ensure_private_dir(self._paths.state_dir)
+        where = f"cannot take the single-instance lock {self._paths.lock_file}"
+        if self._paths.lock_file.is_symlink():  # older filelock versions open it O_TRUNC, following
+            raise InstanceLockError(f"{where}: it is a symbolic link (remove it)")
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
             return False
         except OSError as exc:
-            raise InstanceLockError(
-                f"cannot take the single-instance lock {self._paths.lock_file}: "
-                f"{plain_reason(exc)} (remove that file if it is a symbolic link)"
-            ) from None
+            raise InstanceLockError(f"{where}: {plain_reason(exc)}") from None
         return True
 
     def serve(self, on_check_now: Callable[[], None]) -> int:
