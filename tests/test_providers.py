@@ -475,6 +475,8 @@ def test_claudes_down_notification_adds_the_providers_lines(
                 "GitHub is operational again",
                 calls[1]["id"],
             )
+            # Claude's snooze / one-shot buttons would do nothing on another service's bubble
+            assert calls[1]["actions"] == ["default", "Open status page"]
         finally:
             stderr = _stop(process)
     assert "Traceback" not in stderr

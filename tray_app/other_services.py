@@ -46,7 +46,7 @@ class OtherServices:
         self._settings = settings
         self._clock = clock
         self._deliver = deliver
-        self._bubbles: dict[str, Delivery] = {}  # provider thread -> the bubble showing it
+        self._bubbles: dict[str, Delivery] = {}  # provider name -> the bubble showing its news
         self._choices = choices
         self._on_change = on_change
         self._file = paths.state_dir / PROVIDERS_FILE
@@ -79,15 +79,14 @@ class OtherServices:
         self._choices.reload_prefs_if_changed()
         snoozed_until = self._choices.prefs.snoozed_until
         now = self._clock.now()
-        for n in self._notices.decide(statuses, self._settings(), now, snoozed_until):
-            shown = next((self._bubbles[t] for t in n.threads if t in self._bubbles), None)
-            delivery = self._deliver(n, shown)
+        for news in self._notices.news(statuses, self._settings(), now, snoozed_until):
+            n = news.notification
+            delivery = self._deliver(n, self._bubbles.get(news.provider))
             log.info("notification %r via %s", n.title, delivery.backend if delivery else "nothing")
-            for thread in n.threads:
-                if n.ends:
-                    self._bubbles.pop(thread, None)
-                elif delivery is not None:
-                    self._bubbles[thread] = delivery
+            if news.over:
+                self._bubbles.pop(news.provider, None)
+            elif delivery is not None:
+                self._bubbles[news.provider] = delivery
 
 
 __all__ = ["OtherServices"]

@@ -64,6 +64,16 @@ def with_provider_context(n: Notification, snapshot: MonitorSnapshot) -> Notific
     return dataclasses.replace(n, body=f"{body}\n{extra}" if body else extra)
 
 
+@dataclasses.dataclass(frozen=True)
+class ProviderNews:
+    """One provider's notification; ``over``: it is operational again (its bubble is done).
+    No ``threads``: the bubble's snooze / "tell me when it's back" buttons are Claude's."""
+
+    provider: str
+    notification: Notification
+    over: bool
+
+
 class ProviderNotices:
     """Notifications of their own for providers with ``notify = true``."""
 
@@ -77,6 +87,15 @@ class ProviderNotices:
         now: datetime,
         snoozed_until: datetime | None = None,
     ) -> list[Notification]:
+        return [news.notification for news in self.news(statuses, settings, now, snoozed_until)]
+
+    def news(
+        self,
+        statuses: Sequence[ProviderStatus],
+        settings: Settings,
+        now: datetime,
+        snoozed_until: datetime | None = None,
+    ) -> list[ProviderNews]:
         wanted = {p.name for p in settings.providers if p.notify}
         quiet = not settings.notifications.enabled or (
             snoozed_until is not None and now < snoozed_until
@@ -92,7 +111,8 @@ class ProviderNotices:
                 continue
             notification = _change(status, before)
             if notification is not None:
-                out.append(notification)
+                over = status.health is Health.OPERATIONAL
+                out.append(ProviderNews(status.name, notification, over))
         return out
 
 
@@ -105,20 +125,22 @@ def _quiet_hours(text: str, now: datetime) -> bool:
 
 
 def _change(status: ProviderStatus, before: Health) -> Notification | None:
-    thread = (f"provider:{status.name}",)  # its later news replaces this bubble
     if status.health.is_problem:
         incident = status.incidents[0] if status.incidents else None
         return make_notification(
             f"{status.name}: {status.health.label}",
             incident.name if incident else status.description,
             url=(incident.shortlink if incident else None) or status.url,
-            threads=thread,
         )
     if status.health is Health.OPERATIONAL and before.is_problem:
-        return make_notification(
-            f"{status.name} is operational again", "", url=status.url, threads=thread, ends=True
-        )
+        return make_notification(f"{status.name} is operational again", "", url=status.url)
     return None
 
 
-__all__ = ["ProviderNotices", "context_lines", "is_down_news", "with_provider_context"]
+__all__ = [
+    "ProviderNews",
+    "ProviderNotices",
+    "context_lines",
+    "is_down_news",
+    "with_provider_context",
+]
