@@ -455,6 +455,32 @@ def test_six_services_and_their_incident_the_cause_leads_and_names_are_compact()
     assert lines[1].startswith("We are investigating errors related to creating workspaces")
 
 
+def test_six_services_without_an_incident_fit_the_title_compactly_down_and_back() -> None:
+    """Without an incident the title named the services in full and was cut after two."""
+    names = {
+        "a": "claude.ai",
+        "b": "Claude Console (platform.claude.com)",
+        "c": "Claude API (api.anthropic.com)",
+        "d": "Claude Code",
+        "e": "Claude Cowork",
+        "f": "Claude for Government",
+    }
+    views = tuple(
+        ComponentView(cid, name, Health.MAJOR_OUTAGE, Health.MAJOR_OUTAGE, None, None)
+        for cid, name in names.items()
+    )
+    p = policy()
+    downs = [
+        ServiceDown(T0, c, n, Health.MAJOR_OUTAGE, Health.OPERATIONAL) for c, n in names.items()
+    ]
+    (n,) = p.decide(downs, MonitorSnapshot(Health.MAJOR_OUTAGE, "", views), T0)[1]
+    assert n.title == "6 services down: claude.ai, Console, API +3"
+    assert n.body.splitlines()[1] == "Claude Console (platform.claude.com): major outage"
+    ups = [ServiceRecovered(at(5), c, n, Health.MAJOR_OUTAGE, None) for c, n in names.items()]
+    (back,) = p.decide(ups, OK_SNAP, at(5))[1]
+    assert back.title == "6 services back: claude.ai, Console, API +3"
+
+
 def test_a_service_going_down_under_an_open_incident_is_titled_by_the_incident() -> None:
     snapshot = replace(snap(api=Health.MAJOR_OUTAGE), incidents=(incident(),))
     (n,) = policy().decide([down(API_COMPONENT)], snapshot, T0)[1]

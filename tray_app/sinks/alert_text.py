@@ -218,10 +218,15 @@ class AlertWriter:
                 title = f"{item.name} down"
             body = f"{item.name}: {describe(item)}"
             return make_notification(title, body, urgency, url, keys, threads=threads)
-        names = ", ".join(i.name for i in items)
+        names = [i.name for i in items]  # the title names them compactly, the body in full
         body = "\n".join(f"{i.name}: {describe(i)}" for i in items)
         return make_notification(
-            f"{len(items)} services down: {names}", body, urgency, url, keys, threads=threads
+            f"{len(items)} services down: {short_list(names)}",
+            body,
+            urgency,
+            url,
+            keys,
+            threads=threads,
         )
 
     @staticmethod
@@ -240,7 +245,7 @@ class AlertWriter:
             title = f"{item.name} is back"
             lines.append(f"{item.name} is working again{after}.")
         else:
-            title = f"{len(items)} services back: " + ", ".join(i.name for i in items)
+            title = f"{len(items)} services back: " + short_list([i.name for i in items])
             lines += [
                 f"{i.name}: back" + (f" after {format_duration(i.down_for)}" if i.down_for else "")
                 for i in items
