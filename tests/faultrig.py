@@ -38,8 +38,9 @@ from tray_app.sources.monitor import Monitor, PageSource, ProbeSource
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 MiB = 1024 * 1024
 
-# "Claude API down", "Claude API down from here", "2 services down: ...", "Still down: ..."
-_DOWN_TITLE = re.compile(r"\bdown\b", re.IGNORECASE)
+# what a notification speaks for, from its keys (titles may lead with the incident's name):
+# "service:<id>:major_outage|partial_outage:..." and the reminders "reminder:<id>:..."
+_DOWN_KEY = re.compile(r"^(?:service:([^:]+):(?:major|partial)_outage|reminder:([^:]+)):")
 
 
 class FakeClock:
@@ -76,8 +77,14 @@ class RecordingBackend:
         pass
 
 
+def down_component_ids(n: Notification) -> tuple[str, ...]:
+    """The services ``n`` tells the user are down (or still down)."""
+    found = (_DOWN_KEY.match(key) for key in n.keys)
+    return tuple(m.group(1) or m.group(2) for m in found if m)
+
+
 def says_down(n: Notification) -> bool:
-    return _DOWN_TITLE.search(n.title) is not None
+    return bool(down_component_ids(n))
 
 
 def closed_port_url() -> str:
@@ -367,6 +374,7 @@ __all__ = [
     "RecordingBackend",
     "Update",
     "closed_port_url",
+    "down_component_ids",
     "full_backlog_url",
     "gzip_bomb",
     "header_drip",
