@@ -910,6 +910,26 @@ def test_tell_when_back_silences_updates_and_tells_the_recovery_exactly_once() -
     assert titles(notes) == ["Claude API down"]
 
 
+def test_tell_when_back_silences_a_new_incident_about_the_muted_service() -> None:
+    """An incident opening on a service whose "Tell me when it's back" is on is news of that
+    outage: silent, as are its updates; the one "back" still comes when it is over."""
+    p = policy(incident_updated=True)
+    (first,) = p.decide([down(minutes=0)], snap(api=Health.MAJOR_OUTAGE), at(0))[1]
+    p.tell_when_back(first.threads)
+    late = replace(incident(components=(API_COMPONENT,)), id="inc9")
+    snapshot = replace(snap(api=Health.MAJOR_OUTAGE), incidents=(late,))
+    assert p.decide([IncidentOpened(at=at(5), incident=late)], snapshot, at(5))[1] == ()
+    update = IncidentUpdated(at(8), replace(late, status="identified"), "investigating", None)
+    assert p.decide([update], snapshot, at(8))[1] == ()
+    fixed = replace(late, status="resolved")
+    events = [recovered(minutes=20), IncidentResolved(at=at(20), incident=fixed, lasted=None)]
+    (back,) = p.decide(events, OK_SNAP, at(20))[1]
+    assert back.ends and back.title.endswith("is back")
+    # an incident on another service is still news
+    other = replace(incident(components=(CLAUDE_AI_COMPONENT,)), id="inc10")
+    assert len(p.decide([IncidentOpened(at=at(30), incident=other)], OK_SNAP, at(30))[1]) == 1
+
+
 def test_tell_when_back_survives_a_restart_and_overrides_the_recovered_switch() -> None:
     p = policy(service_recovered=False)
     (first,) = p.decide([down(minutes=0)], snap(api=Health.MAJOR_OUTAGE), at(0))[1]

@@ -396,7 +396,9 @@ def test_tell_me_when_its_back_and_snooze_from_the_bubble(
             "major",
             {API_COMPONENT: "partial_outage", CLAUDE_AI_COMPONENT: "degraded_performance"},
             incidents=[incident_doc("inc42", "Elevated errors on the Claude API", "identified",
-                                    update_id="inc42-u2", body="The cause is identified.")],
+                                    update_id="inc42-u2", body="The cause is identified."),
+                       # a new incident about the same service is that outage's news too
+                       incident_doc("inc43", "Slow responses on the Claude API")],
         )  # fmt: skip
         status_server.set_summary(worse)
         polls = len(status_server.requests_for(SUMMARY))

@@ -161,6 +161,10 @@ class _Run:
         if n.ends:
             self.until_back = [t for t in self.until_back if t not in n.threads]
             return True
+        services = [t for t in n.threads if t.startswith(component_thread(""))]
+        if services and all(self.muted(t) for t in services):
+            # a new incident about muted outages is their news: its updates are muted too
+            self.until_back += [t for t in n.threads if not self.muted(t)]
         return not n.threads or not all(self.muted(t) for t in n.threads)
 
     def mark_seen(self, key: str) -> bool:
