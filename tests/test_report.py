@@ -449,16 +449,24 @@ def test_show_history_returns_at_once_and_opens_the_report_from_a_thread_of_its_
     assert report.read_text(encoding="utf-8").count('class="day"') == 90
 
 
-def test_show_history_without_history_logs_and_opens_nothing(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_show_history_without_history_opens_a_page_saying_so() -> None:
+    """A click on "Show history…" before anything was recorded shows a page, not nothing."""
     opened: list[str] = []
 
     def browser(url: str) -> bool:
         opened.append(url)
         return True
 
-    thread = show_in_background(AppPaths.default(), opener=browser)
+    paths = AppPaths.default()
+    thread = show_in_background(paths, opener=browser)
     thread.join(30)
-    assert opened == []
-    assert "history report not written" in caplog.text
+    report = paths.data_dir / "report.html"
+    assert opened == [report.resolve().as_uri()]
+    assert "No history has been recorded yet." in report.read_text(encoding="utf-8")
+    assert not paths.history_db.exists()  # the menu's reader never creates the history
+
+    with History(paths.history_db):
+        pass  # the app has started watching, its first check not yet recorded
+    show_in_background(paths, opener=browser).join(30)
+    assert len(opened) == 2
+    assert "No history has been recorded yet." in report.read_text(encoding="utf-8")

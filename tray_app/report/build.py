@@ -84,3 +84,12 @@ def build_report_data(
         outages=outages,
         latency=tuple(by_target(latency_hours(history, since))),
     )
+
+
+def empty_report_data(
+    now: datetime, days: int = DEFAULT_DAYS, tz: tzinfo | None = None
+) -> ReportData:
+    """The page before any history was recorded: the same period, nothing in it."""
+    return ReportData(
+        now.astimezone(timezone.utc), tz, DayGrid.ending(now, days, tz), (), (), (), ()
+    )

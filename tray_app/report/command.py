@@ -19,7 +19,7 @@ from tray_app.core.models import ProviderStatus
 from tray_app.core.provider_codec import PROVIDERS_FILE, providers_from_dicts
 from tray_app.platform.atomic import write_atomic
 from tray_app.platform.paths import AppPaths
-from tray_app.report.build import DEFAULT_DAYS, build_report_data
+from tray_app.report.build import DEFAULT_DAYS, build_report_data, empty_report_data
 from tray_app.report.html import render_html
 from tray_app.sinks.history.store import History
 
@@ -108,6 +108,17 @@ def run(
     return 0
 
 
+def _write_empty(output: Path, days: int) -> bool:
+    """The page saying that nothing was recorded yet (a click must show something)."""
+    data = empty_report_data(datetime.now(timezone.utc), days)
+    try:
+        write_atomic(output, render_html(data).encode("utf-8"), mode=0o600)
+    except OSError as exc:
+        log.error("history report not written: %s", exc)
+        return False
+    return True
+
+
 def show_in_background(
     paths: AppPaths,
     *,
@@ -115,7 +126,8 @@ def show_in_background(
     days: int = DEFAULT_DAYS,
     opener: Callable[[str], bool] = webbrowser.open,
 ) -> threading.Thread:
-    """The menu's "Show history…": write the report and open it, in a thread of its own.
+    """The menu's "Show history…": write the report and open it, in a thread of its own
+    (with no history yet, a page that says so).
 
     Returns at once (the menu runs on the UI thread); a failure is logged, never raised.
     """
@@ -130,8 +142,11 @@ def show_in_background(
                 providers_file=providers_path(paths),
             )
         except (HistoryError, OSError) as exc:
-            log.error("history report not written: %s", exc)
-            return
+            if paths.history_db.exists() or not _write_empty(default_output(paths), days):
+                log.error("history report not written: %s", exc)
+                return
+            log.info("no history recorded yet: showing a page that says so")
+            written = default_output(paths)
         open_in_browser(written, opener)
 
     thread = threading.Thread(target=work, name="history-report", daemon=True)

@@ -224,11 +224,20 @@ def _latency(data: ReportData) -> str:
     return f'<div class="card"><div class="legend">{legend}</div>{chart}</div>'
 
 
+_NOTHING_YET = (
+    '<p class="note"><strong>No history has been recorded yet.</strong> Claude Status Tray'
+    " records what it sees while it runs (the tray, or <code>claude-status-tray watch</code>);"
+    " this page fills in from its first check on.</p>"
+)
+
+
 def render_html(data: ReportData) -> str:
     """The whole page."""
     zone = data.generated_at.astimezone(data.tz).strftime("%Z") or "local time"
     services = "".join(_service(s, data) for s in data.services) or (
         '<p class="note">No observations recorded in this period.</p>'
+        if data.services or data.outages or data.incidents or data.latency
+        else _NOTHING_YET
     )
     return (
         "<!DOCTYPE html>\n"
