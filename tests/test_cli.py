@@ -263,6 +263,16 @@ def test_check_with_the_page_refusing_and_probes_answering_is_not_operational(
         "though Claude API, claude.ai answer from here"
     )
     assert "all systems operational" not in result.stdout
+    # each service's line agrees with it: the official status is unknown, only our probes
+    # answer; and every service watched by default is listed, Claude for Government too
+    assert result.stdout.split("\n\n")[1].splitlines() == [
+        "  ?  Claude API             unknown — status page not read; answers from here",
+        "  ?  claude.ai              unknown — status page not read; answers from here",
+        "  ?  Claude Console         unknown",
+        "  ?  Claude Code            unknown",
+        "  ?  Claude Cowork          unknown",
+        "  ?  Claude for Government  unknown",
+    ]
     doc = json.loads(run_cli("check", "--json").stdout)
     assert (doc["overall"], doc["exit_code"], doc["headline"]) == (
         "status_page_unreachable",

@@ -125,14 +125,20 @@ def format_table(snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None = N
         width = max(len(c.name) for c in snapshot.components)
         lines.append("")
         for c in snapshot.components:
-            mark = headlines.GLYPHS[c.health]
+            health = c.health
             notes = [c.note] if c.note else []
-            if stale and not c.probe_only and c.health is not Health.UNKNOWN:
+            if c.official is Health.UNKNOWN and health is Health.OPERATIONAL:
+                # only our probe answers: the service's official status is not known
+                health = Health.UNKNOWN
+                unread = "status page not read; " if stale == headlines.NOT_READ_YET else ""
+                notes.append(f"{unread}answers from here")
+            elif stale and not c.probe_only and health is not Health.UNKNOWN:
                 notes.append(stale)
             if not c.watched:
                 notes.append("not watched")
             note = "".join(f" — {n}" for n in notes)
-            lines.append(f"  {mark:<2} {c.name:<{width}}  {c.health.label}{note}")
+            mark = headlines.GLYPHS[health]
+            lines.append(f"  {mark:<2} {c.name:<{width}}  {health.label}{note}")
     if snapshot.incidents:
         lines.append("")
         lines.append("Active incidents:")

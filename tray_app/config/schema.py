@@ -22,6 +22,7 @@ KNOWN_COMPONENT_NAMES = {
     API_COMPONENT: "Claude API",
     CLAUDE_CODE_COMPONENT: "Claude Code",
     COWORK_COMPONENT: "Claude Cowork",
+    GOVERNMENT_COMPONENT: "Claude for Government",
 }
 
 DEFAULT_STATUS_PAGE = "https://status.claude.com"

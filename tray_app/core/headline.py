@@ -38,6 +38,7 @@ EXIT_UNKNOWN = 3
 
 PREFIX = "Claude: "
 SHORT_WIDTH = 90  # characters of service names a short headline (statusline, menu) spends
+NOT_READ_YET = "not read yet"  # the last-known note before the status page was ever read
 
 # The icon's glyphs, as text (menu lines, statusline, the `check` table).
 GLYPHS = {
@@ -152,7 +153,7 @@ def last_known_note(snapshot: MonitorSnapshot, tz: tzinfo | None = None) -> str 
     if snapshot.page_error is None and snapshot.overall is not Health.OFFLINE:
         return None
     if snapshot.page_read_at is None:
-        return "not read yet"
+        return NOT_READ_YET
     return f"last known at {_when(snapshot.page_read_at, snapshot, tz)}"
 
 
@@ -231,6 +232,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_UNKNOWN",
     "GLYPHS",
+    "NOT_READ_YET",
     "SHORT_WIDTH",
     "Headline",
     "exit_code",
