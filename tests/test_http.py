@@ -31,6 +31,7 @@ from tray_app import USER_AGENT
 from tray_app.core.errors import (
     BodyTooLarge,
     FetchTimeout,
+    InternalReadError,
     InvalidResponse,
     NetworkError,
     SourceError,
@@ -382,7 +383,10 @@ def _chained(outer: Exception, cause: BaseException) -> Exception:
         pytest.param(
             httpx.DecodingError("bad gzip"), InvalidResponse, "cannot be decoded", id="decoding"
         ),
-        pytest.param(RuntimeError("weird"), SourceError, "RuntimeError: weird", id="other"),
+        pytest.param(httpx.LocalProtocolError("weird"), SourceError, "weird", id="other"),
+        pytest.param(
+            RuntimeError("weird"), InternalReadError, "inside the app: RuntimeError", id="our-bug"
+        ),
     ],
 )
 def test_translate_error(exc: Exception, expected: type[SourceError], words: str) -> None:

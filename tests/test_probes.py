@@ -31,6 +31,7 @@ from tray_app.core.errors import (
     BodyTooLarge,
     FetchTimeout,
     HTTPStatusError,
+    InternalReadError,
     NetworkError,
     SourceError,
     TLSError,
@@ -170,6 +171,7 @@ def test_redirect_to_another_host_looks_like_a_captive_portal(
         pytest.param(BodyTooLarge("x"), DOWN, id="too-large"),
         pytest.param(HTTPStatusError("x", status_code=500), DOWN, id="status"),
         pytest.param(SourceError("x"), DOWN, id="other"),
+        pytest.param(InternalReadError("x"), UNREACHABLE, id="our-own-bug"),
     ],
 )
 def test_outcome_for_error(exc: SourceError, outcome: ProbeOutcome) -> None:
@@ -309,6 +311,22 @@ def test_disabled_probes(http: httpx.Client, status_server: StatusServer) -> Non
 def test_run_never_raises(http: httpx.Client, status_server: StatusServer) -> None:
     (result,) = Prober(http, settings_for("not a url at all", claude_ai=False)).run()
     assert result.outcome is DOWN
+
+
+def test_a_failure_inside_our_own_read_is_never_counted_as_down() -> None:
+    """A transport handing back a body that was already read (what a bug in our read path looks
+    like: httpx raises StreamConsumed) says nothing about Claude: not "down from here"."""
+
+    def already_read(request: httpx.Request) -> httpx.Response:
+        response = httpx.Response(529, json={"type": "error"}, request=request)
+        response.read()
+        return response
+
+    with httpx.Client(transport=httpx.MockTransport(already_read)) as client:
+        settings = settings_for("https://api.example.invalid", claude_ai=False)
+        (result,) = Prober(client, settings, clock=lambda: T0).run()
+    assert result.outcome is UNREACHABLE, result
+    assert "inside the app" in result.detail
 
 
 # ---- TLS ----

@@ -88,6 +88,11 @@ class InvalidResponse(SourceError):
     """The body was not the JSON document we expected."""
 
 
+class InternalReadError(SourceError):
+    """Our own read failed, not the server: a bug in the client code. It says nothing about the
+    service, so a probe never counts it as "down"."""
+
+
 class HistoryError(TrayAppError):
     """The history database could not be opened or written."""
 

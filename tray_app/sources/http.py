@@ -39,6 +39,7 @@ from tray_app import USER_AGENT
 from tray_app.core.errors import (
     BodyTooLarge,
     FetchTimeout,
+    InternalReadError,
     InvalidResponse,
     NetworkError,
     SourceError,
@@ -291,6 +292,10 @@ def translate_error(exc: BaseException, url: str) -> SourceError:
         return SourceError(f"connection to {host} broke mid-answer: {_reason(exc)}")
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
         return SourceError(f"cannot fetch {_redact(url)}: {_reason(exc)}")
+    if not isinstance(exc, httpx.HTTPError):  # not the transport's word: our own code failed
+        return InternalReadError(
+            f"reading {host} failed inside the app: {type(exc).__name__}: {_reason(exc)}"
+        )
     return SourceError(f"request to {host} failed: {type(exc).__name__}: {_reason(exc)}")
 
 

@@ -41,7 +41,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from tray_app.config.schema import ProbeSettings
-from tray_app.core.errors import FetchTimeout, NetworkError, SourceError, TLSError
+from tray_app.core.errors import (
+    FetchTimeout,
+    InternalReadError,
+    NetworkError,
+    SourceError,
+    TLSError,
+)
 from tray_app.core.models import ProbeOutcome, ProbeResult
 from tray_app.platform.secrets import get_api_key
 from tray_app.sources.http import (
@@ -252,6 +258,8 @@ def _host(url: str) -> str:
 
 
 def outcome_for_error(exc: SourceError) -> ProbeOutcome:
+    if isinstance(exc, InternalReadError):  # says nothing about the service: not counted
+        return ProbeOutcome.UNREACHABLE
     if isinstance(exc, NetworkError):
         return ProbeOutcome.UNREACHABLE
     if isinstance(exc, FetchTimeout):
