@@ -717,3 +717,20 @@ def test_a_symlinked_config_stays_a_symlink_and_its_target_is_updated(tmp_path: 
     assert link.is_symlink()
     assert "autostart = true" in dotfiles.read_text(encoding="utf-8")
     assert "# mine" in dotfiles.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("pasted", "read_as"),
+    [
+        ("https://status.example.com/api/v2/summary.json", "https://status.example.com"),
+        ("https://status.example.com/API/v2/status.json?x=1#top", "https://status.example.com"),
+        ("https://example.com/openai/api/v2/incidents/abc.json/", "https://example.com/openai"),
+        ("https://status.example.com/", "https://status.example.com/"),
+        ("https://status.example.com/api/v2/", "https://status.example.com/api/v2/"),
+    ],
+)
+def test_a_page_address_pasted_with_its_json_path_means_the_page(pasted: str, read_as: str) -> None:
+    text = f'[status_page]\nurl = "{pasted}"\n[[providers]]\nname = "P"\nurl = "{pasted}"\n'
+    settings = parse_config(text)
+    assert settings.status_page.url == read_as
+    assert settings.providers[0].url == read_as

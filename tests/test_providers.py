@@ -163,6 +163,30 @@ def test_config_validate_names_an_unknown_key_in_a_provider(claude: StatusServer
     assert lines[1].endswith("this [[providers]] entry is left out")
 
 
+def test_addresses_pasted_with_their_json_path_are_read_from_the_pages_base(
+    claude: StatusServer, others: StatusServer
+) -> None:
+    """A status page's address copied from the browser's JSON tab (…/api/v2/summary.json),
+    for Claude's page or another service's, is that page: valid, shown and read at its base
+    (it was read as <it>/api/v2/summary.json: HTTP 404)."""
+    path = write_config(
+        claude, provider_block("OpenAI", others.url + "/openai/api/v2/summary.json")
+    )
+    text = path.read_text(encoding="utf-8")
+    pasted = f'url = "{claude.url}/api/v2/status.json"'
+    path.write_text(text.replace(f'url = "{claude.url}"', pasted, 1), encoding="utf-8")
+    validate = run_cli("config", "validate")
+    assert validate.returncode == 0, validate.stderr
+    shown = run_cli("config", "show").stdout
+    assert f'url = "{claude.url}"' in shown and f'url = "{others.url}/openai"' in shown
+    assert "/api/v2/" not in shown
+    result = run_cli("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("Claude: all systems operational")
+    assert "✓  OpenAI" in result.stdout.split("Other services", 1)[1]
+    assert "404" not in result.stdout
+
+
 # ---- check: a table section and a JSON list; Claude's exit code stays Claude's ----
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from tray_app.config.schema import CONFIG_VERSION, LOG_LEVELS, PROVIDER_FORMATS
 from tray_app.core.errors import ConfigError
@@ -127,6 +127,20 @@ def url(key: str, value: Any) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise bad(key, rule, value)
     return value.strip()
+
+
+_API_PATH = re.compile(r"/api/v2(?:/[^/]+)+\.json/?$", re.IGNORECASE)
+
+
+def page_url(key: str, value: Any) -> str:
+    """A status page's address; one pasted with its JSON path (``…/api/v2/summary.json``, as
+    copied from the browser) means the page at its base, which is what the app reads from."""
+    text = url(key, value)
+    parts = urlsplit(text)
+    base = _API_PATH.sub("", parts.path)
+    if base == parts.path:
+        return text
+    return urlunsplit((parts.scheme, parts.netloc, base, "", ""))
 
 
 def quiet_hours(key: str, value: Any) -> str:

@@ -44,7 +44,7 @@ _KEYRING_HINT = (
 
 RULES: dict[type[Any], dict[str, checks.Check]] = {
     StatusPageSettings: {
-        "url": checks.url,
+        "url": checks.page_url,
         "interval": checks.SECONDS,
         "timeout": checks.TIMEOUT,
         "max_body_bytes": checks.integer(1024),
@@ -93,7 +93,7 @@ RULES: dict[type[Any], dict[str, checks.Check]] = {
     },
     ProviderSettings: {
         "name": checks.display_name,
-        "url": checks.url,
+        "url": checks.page_url,
         "components": checks.strings(checks.component_id),
         "notify": checks.boolean,
         "upstream": checks.boolean,
