@@ -451,6 +451,22 @@ def test_offline_or_unreadable_menu_says_last_known_and_since_when(
     assert not [t for t in menu if t.endswith(": operational")]  # never bare "operational"
 
 
+def test_before_the_page_was_ever_read_a_service_only_our_probe_answers_is_unknown() -> None:
+    """As the headline and `check` say it: the official status is unknown, only our probe
+    answers (the menu said "✓ Claude API: operational — not read yet")."""
+    answering = ComponentView("api", "Claude API", Health.OPERATIONAL, Health.UNKNOWN,
+                              Health.OPERATIONAL, since=None)  # fmt: skip
+    unprobed = ComponentView("code", "Claude Code", Health.UNKNOWN, Health.UNKNOWN, None, None)
+    s = snap(answering, unprobed, overall=Health.STATUS_PAGE_UNREACHABLE, page_error="HTTP 503")
+    menu = texts(build_menu(s, MenuPrefs(), NOW, tz=UTC))
+    assert menu[0] == (
+        "Claude: the status page cannot be read; status unknown, though Claude API answer from here"
+    )
+    assert "? Claude API: unknown — status page not read; answers from here" in menu
+    assert "? Claude Code: unknown" in menu
+    assert not [t for t in menu if "operational" in t]
+
+
 def resolved(name: str, started: datetime, ended: datetime, iid: str) -> ResolvedIncident:
     inc = Incident(iid, name, "resolved", "minor", None, started, ended)
     return ResolvedIncident(inc, ended)

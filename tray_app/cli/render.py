@@ -24,7 +24,7 @@ from tray_app.core.events import (
     StatusPageUnreachable,
     WentOffline,
 )
-from tray_app.core.models import Health, MonitorSnapshot
+from tray_app.core.models import MonitorSnapshot
 from tray_app.core.provider_codec import providers_to_dicts
 from tray_app.core.text import clean
 from tray_app.core.timefmt import format_duration
@@ -125,15 +125,8 @@ def format_table(snapshot: MonitorSnapshot, now: datetime, tz: tzinfo | None = N
         width = max(len(c.name) for c in snapshot.components)
         lines.append("")
         for c in snapshot.components:
-            health = c.health
-            notes = [c.note] if c.note else []
-            if c.official is Health.UNKNOWN and health is Health.OPERATIONAL:
-                # only our probe answers: the service's official status is not known
-                health = Health.UNKNOWN
-                unread = "status page not read; " if stale == headlines.NOT_READ_YET else ""
-                notes.append(f"{unread}answers from here")
-            elif stale and not c.probe_only and health is not Health.UNKNOWN:
-                notes.append(stale)
+            health, why = headlines.service_state(c, stale)
+            notes = [why] if why else []
             if not c.watched:
                 notes.append("not watched")
             note = "".join(f" — {n}" for n in notes)

@@ -157,6 +157,22 @@ def last_known_note(snapshot: MonitorSnapshot, tz: tzinfo | None = None) -> str 
     return f"last known at {_when(snapshot.page_read_at, snapshot, tz)}"
 
 
+def service_state(view: ComponentView, last_known: str | None) -> tuple[Health, str]:
+    """One service as every list (``check``, the menu) shows it: its health and why, when it
+    matters ("" otherwise). ``last_known`` is ``last_known_note``'s word for the page.
+
+    A service the page never said anything about is unknown even when our probe answers: the
+    probe alone makes it "answers from here", never "operational"."""
+    if view.official is Health.UNKNOWN and view.health is Health.OPERATIONAL:
+        unread = "status page not read; " if last_known == NOT_READ_YET else ""
+        return Health.UNKNOWN, f"{unread}answers from here"
+    if view.note:
+        return view.health, view.note
+    if last_known and view.health is not Health.UNKNOWN:
+        return view.health, last_known
+    return view.health, ""
+
+
 def _state_phrase(
     snapshot: MonitorSnapshot,
     health: Health,
@@ -239,5 +255,6 @@ __all__ = [
     "headline",
     "last_known_note",
     "overall_health",
+    "service_state",
     "troubled",
 ]

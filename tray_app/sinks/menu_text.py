@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 
-from tray_app.core.headline import GLYPHS, SHORT_WIDTH, headline
+from tray_app.core.headline import GLYPHS, SHORT_WIDTH, headline, service_state
 from tray_app.core.models import (
     ComponentView,
     Health,
@@ -44,14 +44,12 @@ def overall_text(snapshot: MonitorSnapshot, tz: tzinfo | None = None) -> str:
 
 
 def component_text(view: ComponentView, last_known: str | None = None) -> str:
-    """ "✓ Claude API: operational", with why when it matters: "down from here…", or "last known
-    at 14:03" while the page cannot be read (``last_known``)."""
-    text = f"{GLYPHS[view.health]} {view.name}: {view.health.label}"
-    if view.note:
-        return f"{text} — {view.note}"
-    if last_known and view.health is not Health.UNKNOWN:
-        return f"{text} — {last_known}"
-    return text
+    """ "✓ Claude API: operational", with why when it matters: "down from here…", "last known
+    at 14:03" while the page cannot be read (``last_known``), or "answers from here" when only
+    our probe knows (see ``service_state``)."""
+    health, why = service_state(view, last_known)
+    text = f"{GLYPHS[health]} {view.name}: {health.label}"
+    return f"{text} — {why}" if why else text
 
 
 def repeated_names(incidents: Iterable[Incident]) -> frozenset[str]:
