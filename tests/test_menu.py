@@ -460,7 +460,8 @@ def test_before_the_page_was_ever_read_a_service_only_our_probe_answers_is_unkno
     s = snap(answering, unprobed, overall=Health.STATUS_PAGE_UNREACHABLE, page_error="HTTP 503")
     menu = texts(build_menu(s, MenuPrefs(), NOW, tz=UTC))
     assert menu[0] == (
-        "Claude: the status page cannot be read; status unknown, though Claude API answer from here"
+        "Claude: the status page cannot be read; status unknown, "
+        "though Claude API answers from here"
     )
     assert "? Claude API: unknown — status page not read; answers from here" in menu
     assert "? Claude Code: unknown" in menu

@@ -130,7 +130,8 @@ def headline(
                 c for c in snapshot.components if c.watched and c.probe is Health.OPERATIONAL
             )
             if answering:
-                phrase += f", though {_grouped(answering, width, labels=False)} answer from here"
+                verb = "answers" if len(answering) == 1 else "answer"
+                phrase += f", though {_grouped(answering, width, labels=False)} {verb} from here"
     else:
         phrase = state or health.label
         if stale and last_known is not None:
