@@ -30,7 +30,7 @@ from PIL import Image
 
 from tests.rigs_dbus import private_session_bus
 from tests.rigs_x11 import x_env, xvfb_display
-from tests.sni_client import item_property, menu_labels
+from tests.sni_client import item_property, menu_items, menu_labels
 from tests.test_tray_x11 import DEADLINE, driver_process
 from tray_app.core.icons import COLOURS
 from tray_app.core.models import Health
@@ -222,6 +222,48 @@ def test_appindicator_registers_with_the_watcher_and_exports_its_state(tmp_path:
             driver.send("stop")
             driver.expect("EXITED")
         assert list(tmpdir.iterdir()) == []
+
+
+def test_the_minute_moving_relabels_last_checked_without_rebuilding_the_menu(
+    tmp_path: Path,
+) -> None:
+    """Once a minute "Last checked HH:MM" moves: the exported menu shows the new time on the
+    same items (same dbusmenu ids), not a rebuilt menu the panel has to fetch again."""
+    with (
+        xvfb_display() as display,
+        private_session_bus() as bus_env,
+        fake_watcher(bus_env["DBUS_SESSION_BUS_ADDRESS"]) as watcher,
+    ):
+        address = bus_env["DBUS_SESSION_BUS_ADDRESS"]
+        with driver_process("appindicator", x_env(display, bus_env), tmp_path) as driver:
+            wait_for(lambda: watcher.registered, "RegisterStatusNotifierItem")
+            sender, path = watcher.registered[0]
+            driver.send("show operational")
+            menu = item_property(address, sender, path, "Menu")
+
+            def last_checked() -> list[tuple[int, str]]:
+                items = menu_items(address, sender, menu)
+                return [(i, label) for i, label in items if label.startswith("Last checked")]
+
+            wait_for(lambda: len(last_checked()) == 1, "a 'Last checked' line")
+            before = menu_items(address, sender, menu)
+            ((item_id, first_label),) = last_checked()
+
+            driver.send("show operational minutes+1")
+            wait_for(lambda: last_checked()[0][1] != first_label, "the new minute shown")
+            after = menu_items(address, sender, menu)
+            assert [i for i, _label in after] == [i for i, _label in before]  # the same items
+            assert [item for item in after if item not in before] == last_checked()
+            assert last_checked()[0][0] == item_id  # only that line has a new label
+
+            driver.send("show major_outage minutes+1")  # more than a label: rebuilt
+            wait_for(
+                lambda: "✗ Claude API: major outage" in menu_labels(address, sender, menu),
+                "the outage in the menu",
+            )
+            assert len(watcher.registered) == 1
+            driver.send("stop")
+            driver.expect("EXITED")
 
 
 def test_a_status_notifier_watcher_counts_as_a_tray_host() -> None:

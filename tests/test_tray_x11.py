@@ -88,9 +88,9 @@ base = Path(sys.argv[2])
 paths = AppPaths(base / "c", base / "d", base / "s", base / "l")
 ui = TrayUI(actions, backend=sys.argv[1], app_paths=paths)
 
-def snapshot(health, probe_only):
+def snapshot(health, probe_only, minutes_later=0):
     h = Health(health)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc) + timedelta(minutes=minutes_later)
     official = Health.OPERATIONAL if probe_only else h
     probe = h if probe_only else None
     api = ComponentView("api", "Claude API", h, official, probe, now - timedelta(minutes=12))
@@ -106,7 +106,8 @@ def commands():
     for line in sys.stdin:
         words = line.split()
         if words and words[0] == "show":
-            ui.show(snapshot(words[1], "probe" in words[2:]), MenuPrefs())
+            later = sum(int(w[len("minutes+"):]) for w in words[2:] if w.startswith("minutes+"))
+            ui.show(snapshot(words[1], "probe" in words[2:], later), MenuPrefs())
             say("SHOWN", words[1])
         elif words and words[0] == "notify":
             say("NOTIFY", ui.notify("Claude API", "major outage"))

@@ -23,6 +23,7 @@ items and actions are wired in ``sinks.tray_menu``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import logging
 import signal
@@ -239,8 +240,11 @@ class TrayUI:
             self._icon.title = title
         specs = build_menu(snapshot, prefs, now)
         if specs != self._menu_specs:
+            relabel = getattr(self._icon, "relabel", None)  # the GTK backends
+            changes = _relabels(self._menu_specs, specs)
+            if not (changes and relabel is not None and relabel(changes)):
+                self._icon.menu = self._menu.to_pystray(specs)  # the setter calls update_menu()
             self._menu_specs = specs
-            self._icon.menu = self._menu.to_pystray(specs)  # the setter calls update_menu()
 
     def _title(self, text: str) -> str:
         if self.backend != "xorg":
@@ -278,6 +282,25 @@ class TrayUI:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(ValueError):  # not the main thread
                 signal.signal(sig, on_signal)
+
+
+def _relabels(
+    old: tuple[MenuItemSpec, ...], new: tuple[MenuItemSpec, ...]
+) -> tuple[tuple[str, str], ...]:
+    """(old text, new text) of the top-level items that changed their text and nothing else, or
+    () if anything else changed: only then can the native menu keep its items."""
+    if len(old) != len(new):
+        return ()
+    changes = []
+    for before, after in zip(old, new, strict=True):
+        if before == after:
+            continue
+        if before.is_separator or after.is_separator or before.default:
+            return ()  # a default item's label is bold markup: rebuilt, not relabelled
+        if dataclasses.replace(before, text=after.text) != after:
+            return ()
+        changes.append((before.text, after.text))
+    return tuple(changes)
 
 
 def _now() -> datetime:

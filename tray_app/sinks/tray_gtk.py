@@ -161,6 +161,22 @@ def adjusted_icon_class(pystray: Any, backend: str, theme: StateIconTheme | None
             self._icon_path = None  # our theme's files stay; nothing was made in /tmp
             self._icon_valid = False
 
+        def relabel(self, changes: tuple[tuple[str, str], ...]) -> bool:
+            """Give items of the native menu a new label in place (on the GTK loop), e.g. "Last
+            checked 14:03" -> "14:04", rather than rebuilding the menu: the panel follows the
+            label over D-Bus. False (nothing changed) unless each old label is there once."""
+            handle = self._menu_handle
+            if handle is None:
+                return False
+            by_label: dict[str, list[Any]] = {}
+            for item in handle.get_children():
+                by_label.setdefault(item.get_label() or "", []).append(item)
+            if any(len(by_label.get(old, ())) != 1 for old, _new in changes):
+                return False
+            for old, new in changes:
+                by_label[old][0].set_label(new)
+            return True
+
         def update_menu(self) -> None:
             if self.menu is self._menu_built_from:
                 return  # pystray calls this after every click; the menu has not changed
