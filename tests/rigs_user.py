@@ -35,6 +35,8 @@ class SessionUser:
 
     def argv(self, *command: str) -> list[str]:
         """``command`` run as this user (a fresh environment is passed by the caller)."""
+        if self.uid == os.geteuid():  # not root: the session is simply ours
+            return list(command)
         return [
             "setpriv",
             f"--reuid={self.uid}",
@@ -50,7 +52,11 @@ class SessionUser:
 
 
 def session_user() -> SessionUser:
-    """The system user for Wayland sessions, created on first use (needs root)."""
+    """Who runs the Wayland session: sway refuses root, so as root (CI) a system user created on
+    first use; as anyone else, that user themselves."""
+    if os.geteuid() != 0:
+        entry = pwd.getpwuid(os.geteuid())
+        return SessionUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
     try:
         entry = pwd.getpwnam(SESSION_USER)
     except KeyError:
