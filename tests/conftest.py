@@ -8,7 +8,7 @@ from pathlib import Path
 import keyring.core
 import pytest
 
-from tests.statusserver import StatusServer
+from tests.statusserver import API_401, CLOUDFLARE_403, StatusServer, summary_doc
 
 # ---- isolation (autouse) ----
 
@@ -49,3 +49,12 @@ def status_server() -> Iterator[StatusServer]:
     """A started loopback StatusServer (http://127.0.0.1:PORT), stopped after the test."""
     with StatusServer() as server:
         yield server
+
+
+@pytest.fixture
+def claude(status_server: StatusServer) -> StatusServer:
+    """The loopback status server answering as a healthy Claude: page, API front door, claude.ai."""
+    status_server.set_summary(summary_doc())
+    status_server.set("/v1/models", API_401)
+    status_server.set("/", CLOUDFLARE_403)
+    return status_server

@@ -20,13 +20,11 @@ import pytest
 
 from tests.apprig import REPO, run_cli, write_loopback_config
 from tests.statusserver import (
-    API_401,
-    CLOUDFLARE_403,
     FIXTURES,
     SUMMARY_PATH,
     Route,
     StatusServer,
-    strong_etag,
+    json_body_route,
     summary_doc,
 )
 from tray_app.config.schema import API_COMPONENT, ProviderSettings
@@ -211,28 +209,14 @@ def test_format_and_body_cap_settings() -> None:
 # ---- the real CLI against loopback servers ----
 
 
-def capture_route(body: bytes) -> Route:
-    etag = strong_etag(body)
-    headers = (("Content-Type", "application/json; charset=utf-8"), ("ETag", etag))
-    return Route(body=body, headers=headers, etag=etag)
-
-
 def provider_block(name: str, url: str, extra: str = "") -> str:
     return f'\n[[providers]]\nname = "{name}"\nurl = "{url}"\nformat = "google-cloud"\n{extra}\n'
 
 
 @pytest.fixture
-def claude(status_server: StatusServer) -> StatusServer:
-    status_server.set_summary(summary_doc())
-    status_server.set("/v1/models", API_401)
-    status_server.set("/", CLOUDFLARE_403)
-    return status_server
-
-
-@pytest.fixture
 def google() -> Iterator[StatusServer]:
     with StatusServer() as server:
-        server.set("/gcloud" + INCIDENTS_PATH, capture_route(fixture_body()))
+        server.set("/gcloud" + INCIDENTS_PATH, json_body_route(fixture_body()))
         yield server
 
 
@@ -275,10 +259,10 @@ def test_broken_huge_or_html_answers_are_unknown_and_never_change_claudes_exit_c
 ) -> None:
     history = json.dumps([resolved(i, pad="y" * 400) for i in range(6000)]).encode()
     assert len(history) > DEFAULT_MAX_BYTES  # more than Claude's own page may send
-    google.set("/history" + INCIDENTS_PATH, capture_route(history))
-    google.set("/capped" + INCIDENTS_PATH, capture_route(history))
-    google.set("/broken" + INCIDENTS_PATH, capture_route(fixture_body()[:5000]))
-    google.set("/statuspage" + INCIDENTS_PATH, capture_route(json.dumps(summary_doc()).encode()))
+    google.set("/history" + INCIDENTS_PATH, json_body_route(history))
+    google.set("/capped" + INCIDENTS_PATH, json_body_route(history))
+    google.set("/broken" + INCIDENTS_PATH, json_body_route(fixture_body()[:5000]))
+    google.set("/statuspage" + INCIDENTS_PATH, json_body_route(json.dumps(summary_doc()).encode()))
     google.set(
         "/html" + INCIDENTS_PATH,
         Route(
@@ -350,7 +334,7 @@ def test_watch_reads_it_with_its_etag_and_logs_a_broken_answer_once(
         stderr = process.communicate(timeout=30)[1]
     requests = google.requests_for("/gcloud" + INCIDENTS_PATH)
     assert "if-none-match" not in requests[0].headers
-    assert requests[1].headers.get("if-none-match") == capture_route(fixture_body()).etag
+    assert requests[1].headers.get("if-none-match") == json_body_route(fixture_body()).etag
     assert stderr.count("provider Broken:") == 1, stderr
     assert "provider Google Cloud:" not in stderr
     assert "Traceback" not in stderr

@@ -23,17 +23,15 @@ import pytest
 from tests.apprig import REPO, run_cli, write_loopback_config
 from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.statusserver import (
-    API_401,
     CAPTIVE_PORTAL_200,
-    CLOUDFLARE_403,
     FIXTURES,
     SUMMARY_PATH,
     Route,
     StatusServer,
     incident_doc,
+    json_body_route,
     json_route,
     load_fixture,
-    strong_etag,
     summary_doc,
 )
 from tray_app.config.schema import API_COMPONENT, ProviderSettings, Settings
@@ -53,22 +51,11 @@ NOW = datetime(2026, 10, 7, 12, 0, tzinfo=timezone.utc)
 
 
 def capture_route(name: str) -> Route:
-    body = (FIXTURES / name).read_bytes()
-    etag = strong_etag(body)
-    headers = (("Content-Type", "application/json; charset=utf-8"), ("ETag", etag))
-    return Route(body=body, headers=headers, etag=etag)
+    return json_body_route((FIXTURES / name).read_bytes())
 
 
 def provider_block(name: str, url: str, extra: str = "") -> str:
     return f'\n[[providers]]\nname = "{name}"\nurl = "{url}"\n{extra}\n'
-
-
-@pytest.fixture
-def claude(status_server: StatusServer) -> StatusServer:
-    status_server.set_summary(summary_doc())
-    status_server.set("/v1/models", API_401)
-    status_server.set("/", CLOUDFLARE_403)
-    return status_server
 
 
 @pytest.fixture
