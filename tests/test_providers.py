@@ -42,7 +42,8 @@ from tray_app.sinks.menu import OPEN_URL, MenuPrefs, build_menu
 from tray_app.sinks.notification import BODY_MAX, Notification, make_notification
 from tray_app.sinks.provider_alerts import ProviderNotices, with_provider_context
 from tray_app.sources.providers import ProviderPoller, poll_interval, provider_status
-from tray_app.sources.statuspage import HTML_MESSAGE, parse_summary
+from tray_app.sources.statuspage import HTML_MESSAGE
+from tray_app.sources.summary import parse_summary
 
 OPENAI = "openai_summary.json"
 GROUPS = "statuspage_generic_instructure_summary_with_groups.json"

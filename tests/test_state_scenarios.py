@@ -28,7 +28,7 @@ from tray_app.core.state import (
     step,
 )
 from tray_app.core.state_codec import state_from_dict, state_to_dict
-from tray_app.sources.statuspage import parse_summary
+from tray_app.sources.summary import parse_summary
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ANTHROPIC = "anthropic_summary_2026-10-07.json"

@@ -31,7 +31,8 @@ from tray_app.core.errors import BodyTooLarge, HTTPStatusError, InvalidResponse,
 from tray_app.core.models import Health, PageSnapshot
 from tray_app.sources import summary
 from tray_app.sources.http import TooManyRedirects, build_client
-from tray_app.sources.statuspage import StatusPageClient, parse_summary, parse_time
+from tray_app.sources.statuspage import StatusPageClient
+from tray_app.sources.summary import parse_summary, parse_time
 
 T0 = datetime(2026, 10, 7, 23, 50, tzinfo=timezone.utc)
 CONSOLE = CONSOLE_COMPONENT

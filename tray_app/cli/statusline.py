@@ -16,7 +16,6 @@ from tray_app.core.models import Health
 from tray_app.core.text import clean
 from tray_app.core.timefmt import format_duration
 
-SYMBOLS = GLYPHS  # the older name
 MAX_NAMES = 4  # names an old summary (without a headline) shows before "+N more"
 STALE_AFTER = timedelta(minutes=10)
 
@@ -65,4 +64,4 @@ def _phrase_from_problems(overall: Health, problems: object) -> str:
     return text
 
 
-__all__ = ["MAX_NAMES", "SYMBOLS", "format_statusline"]
+__all__ = ["MAX_NAMES", "format_statusline"]

@@ -27,7 +27,7 @@ from tray_app.core.errors import SourceError
 from tray_app.core.events import Event, IncidentResolved
 from tray_app.core.models import INCIDENT_STATUSES, Incident, IncidentUpdate
 from tray_app.sources.http import DEFAULT_MAX_BYTES, fetch
-from tray_app.sources.statuspage import parse_time
+from tray_app.sources.summary import parse_time
 
 log = logging.getLogger(__name__)
 

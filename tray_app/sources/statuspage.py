@@ -6,7 +6,7 @@ gives the last snapshot with a fresh ``fetched_at``). A challenge page (``cf-mit
 challenge``, or 403 HTML) or any HTML body is InvalidResponse; other non-200 answers are
 HTTPStatusError carrying ``retry_after`` when the server sent one. Transport failures arrive
 already translated by tray_app.sources.http; the document is read by
-tray_app.sources.summary (``parse_summary``, re-exported here).
+tray_app.sources.summary (``parse_summary``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tray_app.sources.http import (
     parse_retry_after,
     plain_http_warning,
 )
-from tray_app.sources.summary import parse_summary, parse_time
+from tray_app.sources.summary import parse_summary
 
 logger = logging.getLogger(__name__)
 
@@ -162,4 +162,4 @@ def _decode_json(result: FetchResult) -> object:
         raise InvalidResponse("status page answered JSON nested too deeply") from exc
 
 
-__all__ = ["SUMMARY_PATH", "StatusPageClient", "parse_summary", "parse_time", "sendable_etag"]
+__all__ = ["SUMMARY_PATH", "StatusPageClient", "sendable_etag"]
