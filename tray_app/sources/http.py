@@ -19,7 +19,7 @@ and the body is decoded here a bounded piece at a time (tray_app.sources.decodin
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import ipaddress
 import logging
 import re
@@ -126,14 +126,15 @@ def fetch(
     within ``timeout`` seconds of wall-clock time. ``same_origin_only``: follow no redirect to
     another scheme, host or port (for requests carrying a credential); such a redirect is
     returned as it came. Raises the SourceError family."""
-    host = _host_of(url)
     seconds = timeout if timeout is not None else (client.timeout.read or 10.0)
     sent = {"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
     started = time.perf_counter()
     answered: list[bool] = []  # headers arrived: a timeout now is a slow body
     with deadline(seconds) as cutoff:
         try:
-            result = _get(client, method, url, sent, max_bytes, seconds, same_origin_only, answered)
+            result = _get(
+                client, method, url, sent, max_bytes, seconds, same_origin_only, answered, started
+            )
         except SourceError:
             raise
         except Exception as exc:
@@ -141,17 +142,17 @@ def fetch(
             if timed_out and not isinstance(exc, httpx.ConnectTimeout) and _past(cutoff):
                 why = "slow drip: not all" if answered else "nothing"
                 raise FetchTimeout(
-                    f"{host} did not answer in time ({why} within {seconds:g} s)"
+                    f"{_host_of(url)} did not answer in time ({why} within {seconds:g} s)"
                 ) from exc
             raise translate_error(exc, url) from exc
-    result = dataclasses.replace(result, elapsed_ms=(time.perf_counter() - started) * 1000.0)
-    logger.debug(
-        "GET %s -> %d (%d bytes, %.0f ms)",
-        _redact(url),
-        result.status_code,
-        len(result.body),
-        result.elapsed_ms,
-    )
+    if logger.isEnabledFor(logging.DEBUG):  # an unchanged poll should not even format it
+        logger.debug(
+            "GET %s -> %d (%d bytes, %.0f ms)",
+            _redact(url),
+            result.status_code,
+            len(result.body),
+            result.elapsed_ms,
+        )
     return result
 
 
@@ -168,14 +169,15 @@ def _get(
     seconds: float,
     same_origin_only: bool,
     answered: list[bool],
+    started: float,
 ) -> FetchResult:
-    current, hops = url, 0
+    address, current, hops = url, _parsed_url(url), 0  # parsed once per address, not per request
     while True:
         with client.stream(
             method,
             current,
             headers=headers,
-            timeout=httpx.Timeout(seconds),
+            timeout=_timeout(seconds),
             follow_redirects=not same_origin_only,
         ) as response:
             answered.append(True)
@@ -184,9 +186,9 @@ def _get(
                 hops += 1
                 if hops > MAX_REDIRECTS:
                     raise httpx.TooManyRedirects("too many redirects", request=response.request)
-                current = str(target)
+                address, current = str(target), target
                 continue
-            host = _host_of(current)
+            host = _host_of(address)
             declared = response.headers.get("content-length", "")
             if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                 raise BodyTooLarge(f"response larger than {format_size(max_bytes)} from {host}")
@@ -196,7 +198,7 @@ def _get(
                 headers=_flatten(response.headers),
                 body=body,
                 url=str(response.url),
-                elapsed_ms=0.0,
+                elapsed_ms=(time.perf_counter() - started) * 1000.0,
                 redirected=bool(response.history) or hops > 0,
             )
 
@@ -329,6 +331,19 @@ def _reason(exc: BaseException) -> str:
     return plain_reason(exc)
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed_url(url: str) -> httpx.URL:
+    """``url`` parsed as httpx parses it (raises httpx.InvalidURL); httpx.URL is immutable, and
+    an app polls a handful of addresses, so each is parsed once."""
+    return httpx.URL(url)
+
+
+@functools.lru_cache(maxsize=16)
+def _timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds)
+
+
+@functools.lru_cache(maxsize=64)
 def _host_of(url: str) -> str:
     try:
         parsed = httpx.URL(url)
