@@ -351,22 +351,34 @@ def test_thread_sees_an_outage_and_the_recovery_over_real_http(
 def test_stop_returns_within_a_second_even_during_a_hung_request(
     status_server: StatusServer, tmp_path: Path
 ) -> None:
-    status_server.set("/api/v2/summary.json", Route(delay=30.0))
+    """Quitting never waits for a hung request, and its late answer changes nothing: no
+    update, nothing saved."""
+    status_server.set("/api/v2/summary.json", Route(delay=3.0))
     settings = dataclasses.replace(
         loopback_settings(status_server, enabled=False),
         status_page=StatusPageSettings(url=status_server.url, interval=1.0, timeout=30.0),
     )
     sources = build_sources(settings)
+    updates: list[MonitorSnapshot] = []
+    state_file = tmp_path / "state.json"
     monitor = Monitor(
         settings,
         page_source=sources.page,
         prober=None,
-        on_update=lambda snap, events: None,
+        on_update=lambda snap, events: updates.append(snap),
+        store=StateStore(state_file),
     )
     monitor.start()
     status_server.wait_for_requests("/api/v2/summary.json", 1)
+    time.sleep(0.2)  # the request is in flight
     started = time.monotonic()
     stopped = monitor.stop(timeout=1.0)
     took = time.monotonic() - started
-    assert stopped, "the monitor thread was still running after stop()"
+    assert stopped, "stop() said the monitor might still act"
     assert took < 1.5
+    seen, saved = len(updates), state_file.read_bytes() if state_file.exists() else None
+    time.sleep(4.0)  # the delayed answer has come by now
+    assert len(updates) == seen
+    assert (state_file.read_bytes() if state_file.exists() else None) == saved
+    assert len(status_server.requests_for("/api/v2/summary.json")) == 1
+    sources.close()

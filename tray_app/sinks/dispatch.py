@@ -7,10 +7,10 @@ broken notification backend or a full disk never stops the tray from updating.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from tray_app.core.events import Event
@@ -20,14 +20,17 @@ log = logging.getLogger(__name__)
 
 Sink = Callable[[MonitorSnapshot, tuple[Event, ...]], None]
 _STOP = None
+FULL_WAIT = 1.0  # seconds submit() waits for room before dropping an update
+_Item = tuple[MonitorSnapshot, tuple[Event, ...]] | None
 
 
 class Dispatcher:
     def __init__(self, sinks: Sequence[tuple[str, Sink]], *, maxsize: int = 256) -> None:
         self._sinks = list(sinks)
-        self._queue: queue.Queue[tuple[MonitorSnapshot, tuple[Event, ...]] | None] = queue.Queue(
-            maxsize
-        )
+        self._maxsize = maxsize
+        # a SimpleQueue (in C) rather than a bounded queue.Queue (Python locks and conditions):
+        # every poll goes through here, and the bound matters only when the sinks are stuck
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._drain, name="dispatch", daemon=True)
 
     def start(self) -> None:
@@ -35,16 +38,20 @@ class Dispatcher:
 
     def submit(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         """Called on the monitor thread. Never blocks for long: events are what must not be lost."""
-        try:
-            self._queue.put((snapshot, events), timeout=1.0)
-        except queue.Full:
-            log.error("sinks are stuck; dropped an update with %d event(s)", len(events))
+        give_up = None
+        while self._queue.qsize() >= self._maxsize:  # stuck sinks: wait a little for room
+            now = time.monotonic()
+            give_up = give_up or now + FULL_WAIT
+            if now >= give_up:
+                log.error("sinks are stuck; dropped an update with %d event(s)", len(events))
+                return
+            time.sleep(0.05)
+        self._queue.put((snapshot, events))
 
     def stop(self, timeout: float = 1.0) -> None:
-        with contextlib.suppress(queue.Full):
-            self._queue.put(_STOP, timeout=timeout / 2)
+        self._queue.put(_STOP)
         if self._thread.is_alive():
-            self._thread.join(timeout / 2)
+            self._thread.join(timeout)
 
     def deliver(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         """Run every sink now, on the calling thread."""

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import queue
 import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol, TypeVar, cast
+from typing import Protocol, TypeVar
 
 from tray_app.config.schema import Settings
 from tray_app.core import state as engine
@@ -38,10 +37,7 @@ PAGE, PROBES, TICK = "page", "probes", "tick"
 TICK_INTERVAL = 60.0  # time-driven events (maintenance starting soon) and quiet-hours summaries
 MAX_SLEEP = 5.0  # wake at least this often to notice a jump of the wall clock (sleep/resume)
 
-IO_POLL = 0.1
-_EPOCH = datetime(
-    1970, 1, 1, tzinfo=timezone.utc
-)  # how often a wait for I/O looks at the stop flag
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 _T = TypeVar("_T")
 
@@ -51,35 +47,6 @@ class _Stopped(Exception):
 
 
 UpdateCallback = Callable[[MonitorSnapshot, tuple[Event, ...]], None]
-_Job = tuple[Callable[[], Any], list[tuple[bool, Any]], threading.Event]
-
-
-class _IOThread:
-    """The monitor's blocking I/O, on one thread for the monitor's life: a new thread per
-    request cost more CPU than an unchanged poll's request itself."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        threading.Thread(target=self._run, name="monitor-io", daemon=True).start()
-
-    def submit(self, work: Callable[[], Any]) -> tuple[threading.Event, list[tuple[bool, Any]]]:
-        """Queue ``work``; the event is set once ``[(ok, value or exception)]`` is filled."""
-        done, outcome = threading.Event(), list[tuple[bool, Any]]()
-        self._jobs.put((work, outcome, done))
-        return done, outcome
-
-    def close(self) -> None:
-        self._jobs.put(None)
-
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            work, outcome, done = job
-            try:
-                outcome.append((True, work()))
-            except BaseException as exc:  # handed back to the monitor thread
-                outcome.append((False, exc))
-            finally:
-                done.set()
 
 
 class _SaveFilter:
@@ -141,7 +108,7 @@ class Monitor:
         self._stopping = threading.Event()
         self._check_now = threading.Event()
         self._thread: threading.Thread | None = None
-        self._io: _IOThread | None = None
+        self._in_io = False  # the thread is waiting for a request (guarded by _lock)
         self._pending_settings: Settings | None = None
         self._probes_unreachable = False
         self._last_page_error: str | None = None
@@ -181,7 +148,6 @@ class Monitor:
             return self._snapshot
 
     def start(self) -> None:
-        self._io = _IOThread()
         self._thread = threading.Thread(target=self._loop, name="monitor", daemon=True)
         self._thread.start()
 
@@ -199,17 +165,17 @@ class Monitor:
         self._wake.set()
 
     def stop(self, timeout: float = 1.0) -> bool:
-        """Stop the thread; True if it ended within ``timeout``.
-
-        A request in flight is left to finish on its own (daemon) I/O thread, bounded by its
-        timeout; the caller closes the HTTP client afterwards.
+        """Stop the thread; True once it will do nothing more: it ended within ``timeout``, or
+        it is waiting for a request, which is not waited for. That request ends on its own
+        (bounded by its timeout; the caller may close the HTTP client meanwhile) and the
+        thread then ends without stepping, saving or publishing anything.
         """
-        self._stopping.set()
+        with self._lock:
+            self._stopping.set()
+            in_io = self._in_io
         self._wake.set()
-        if self._io is not None:
-            self._io.close()  # it ends once a request in flight is over
         thread = self._thread
-        if thread is None or thread is threading.current_thread():
+        if thread is None or thread is threading.current_thread() or in_io:
             return True
         thread.join(timeout)
         return not thread.is_alive()
@@ -286,21 +252,22 @@ class Monitor:
         self._apply(obs)
 
     def _interruptible(self, work: Callable[[], _T]) -> _T:
-        """Run blocking I/O on the I/O thread so that stop() never waits for a hung request
-        (inline when the monitor was not started: tests driving ``run_pending`` directly)."""
-        io = self._io
-        if io is None:
-            return work()
-        done, outcome = io.submit(work)
-        while not done.wait(IO_POLL):
+        """Run blocking I/O on this thread so that stop() never waits for a hung request: stop()
+        does not join a thread marked as in I/O, and the thread acts on nothing the request
+        returns once stop() was called. (On the monitor's own thread rather than handed to
+        another one: the hand-off cost more CPU than an unchanged poll's request.)"""
+        with self._lock:
             if self._stopping.is_set():
                 raise _Stopped
+            self._in_io = True
+        try:
+            value = work()
+        finally:
+            with self._lock:
+                self._in_io = False
         if self._stopping.is_set():
             raise _Stopped
-        ok, value = outcome[0]
-        if not ok:
-            raise value
-        return cast(_T, value)
+        return value
 
     def _confirm_network(self, results: tuple[ProbeResult, ...]) -> None:
         """When every probe just became unreachable, or reachable again, read the page now rather
