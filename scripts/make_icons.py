@@ -1,5 +1,6 @@
 """Write the generated icons into assets/: app icon PNGs, a Windows .ico and a macOS .icns;
-and the notification pictures shipped in the package (tray_app/assets/notifications/).
+and the pictures shipped in the package: notifications' (tray_app/assets/notifications/) and
+the tray's state icon theme (tray_app/assets/tray-theme/).
 
 Run from the repository root after changing tray_app/core/icons.py, and commit the output:
 
@@ -16,8 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a source tree without installing
 
 from tray_app import APP_NAME  # noqa: E402
-from tray_app.core.icons import DISTINCT_STATES, render_app_icon, render_icon  # noqa: E402
-from tray_app.core.models import Health  # noqa: E402
+from tray_app.core.icons import render_app_icon, render_icon  # noqa: E402
+from tray_app.core.models import DISTINCT_STATES, Health  # noqa: E402
+from tray_app.sinks.icon_theme import PACKAGED as THEME_PACKAGED  # noqa: E402
+from tray_app.sinks.icon_theme import THEME_SIZES, draw_theme_icon, theme_file  # noqa: E402
 from tray_app.sinks.notification_icons import (  # noqa: E402
     APP_ICON_SIZE,
     PACKAGED,
@@ -69,11 +72,24 @@ def write_notification_icons(out: Path = PACKAGED) -> list[Path]:
     return written
 
 
+def write_theme_icons(out: Path = THEME_PACKAGED) -> list[Path]:
+    """The tray's state icons by name (sinks.icon_theme), so the tray never loads Pillow."""
+    written = []
+    for health in DISTINCT_STATES:
+        for probe_only in (False, True):
+            for size in THEME_SIZES:
+                path = theme_file(out, health, probe_only, size)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(draw_theme_icon(health, probe_only, size))
+                written.append(path)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "assets")
     args = parser.parse_args(argv)
-    for path in [*write_assets(args.out), *write_notification_icons()]:
+    for path in [*write_assets(args.out), *write_notification_icons(), *write_theme_icons()]:
         print(path)
     return 0
 

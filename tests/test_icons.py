@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tray_app.core.icons import COLOURS, DISTINCT_STATES, render_app_icon, render_icon
-from tray_app.core.models import Health
+from tray_app.core.icons import COLOURS, render_app_icon, render_icon
+from tray_app.core.models import DISTINCT_STATES, Health
 
 SIZES = [(16, 1), (22, 1), (24, 1), (32, 1), (16, 2), (22, 2), (24, 2), (32, 2)]
 SIZE_IDS = [f"{s}px@{k}x" for s, k in SIZES]

@@ -359,3 +359,23 @@ def test_pyinstaller_build_runs_version_and_check_json(
     validate_desktop(entry_file)
     assert desktop_entry(entry_file)["Exec"] == str(binary.resolve())
     assert stat.S_IMODE(entry_file.stat().st_mode) == 0o644
+
+
+def test_every_package_data_pattern_ships_files_the_app_reads() -> None:
+    """The pictures the app reads instead of drawing them (so it never loads Pillow) are
+    package data: a pattern matching nothing would leave a wheel drawing them at run time."""
+    import tomllib
+
+    from tray_app.sinks.icon_theme import PACKAGED as THEME
+    from tray_app.sinks.notification_icons import PACKAGED as NOTIFICATIONS
+
+    root = Path(__file__).resolve().parent.parent / "tray_app"
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped: set[Path] = set()
+    for pattern in pyproject["tool"]["setuptools"]["package-data"]["tray_app"]:
+        matches = set(root.glob(pattern))
+        assert matches, pattern
+        shipped |= matches
+    for folder in (THEME, NOTIFICATIONS):
+        pictures = set(folder.rglob("*.png"))
+        assert pictures and pictures <= shipped, folder

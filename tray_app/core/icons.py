@@ -46,16 +46,6 @@ _WHITE: RGB = (255, 255, 255)
 _BADGE: RGB = (30, 30, 30)
 _OVERSAMPLE = 4
 
-# The distinct visual states; OFFLINE and STATUS_PAGE_UNREACHABLE draw like UNKNOWN.
-DISTINCT_STATES: tuple[Health, ...] = (
-    Health.OPERATIONAL,
-    Health.DEGRADED,
-    Health.PARTIAL_OUTAGE,
-    Health.MAJOR_OUTAGE,
-    Health.MAINTENANCE,
-    Health.UNKNOWN,
-)
-
 # (draw, size, ink, fill): the fill lets a glyph cut notches back out of itself.
 _Glyph = Callable[[ImageDraw.ImageDraw, float, RGB, RGB], None]
 
@@ -182,4 +172,4 @@ def render_app_icon(size: int) -> Image.Image:
     return render_icon(Health.OPERATIONAL, size).copy()
 
 
-__all__ = ["COLOURS", "DISTINCT_STATES", "render_app_icon", "render_icon"]
+__all__ = ["COLOURS", "render_app_icon", "render_icon"]

@@ -46,6 +46,17 @@ class Health(str, Enum):
         return self in (Health.PARTIAL_OUTAGE, Health.MAJOR_OUTAGE)
 
 
+# The states with a picture of their own: OFFLINE and STATUS_PAGE_UNREACHABLE look like UNKNOWN.
+DISTINCT_STATES: tuple[Health, ...] = (
+    Health.OPERATIONAL,
+    Health.DEGRADED,
+    Health.PARTIAL_OUTAGE,
+    Health.MAJOR_OUTAGE,
+    Health.MAINTENANCE,
+    Health.UNKNOWN,
+)
+
+
 _RANK = {
     Health.UNKNOWN: -1,
     Health.OFFLINE: -1,
@@ -282,6 +293,7 @@ class MonitorSnapshot:
 
 __all__ = [
     "COMPONENT_STATUS",
+    "DISTINCT_STATES",
     "INCIDENT_STATUSES",
     "INDICATORS",
     "MAINTENANCE_STATUSES",

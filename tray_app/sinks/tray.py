@@ -35,7 +35,6 @@ from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
 from tray_app.core.errors import TrayUnavailable
-from tray_app.core.icons import render_icon
 from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.platform.dbus import name_has_owner
 from tray_app.platform.paths import AppPaths
@@ -66,6 +65,7 @@ class TrayUI:
             route_glib_log_to_python()  # before pystray initialises Gtk
         self._pystray = import_pystray(backend)
         icon_class = icon_class_for(self._pystray, backend, app_paths.data_dir)
+        self._themed = bool(getattr(icon_class, "THEMED", False))
         self._menu = TrayMenu(self._pystray, actions, app_paths, stop_tray=self.stop)
         self._mailbox: tuple[MonitorSnapshot, MenuPrefs] | None = None
         self._mailbox_lock = threading.Lock()
@@ -85,7 +85,7 @@ class TrayUI:
         try:
             self._icon = icon_class(
                 APP_NAME,
-                icon=render_icon(Health.UNKNOWN, ICON_SIZE, scale=ICON_SCALE),
+                icon=self._picture(Health.UNKNOWN, False),
                 title=self._title(f"{APP_TITLE}: starting…"),
                 menu=self._menu.to_pystray(build_menu(initial, MenuPrefs(), _now())),
             )
@@ -227,9 +227,7 @@ class TrayUI:
         now = _now()
         health = (snapshot.overall, snapshot.probe_only)
         if health != self._health:
-            image = render_icon(
-                snapshot.overall, ICON_SIZE, probe_only=snapshot.probe_only, scale=ICON_SCALE
-            )
+            image = self._picture(*health)
             if hasattr(self._icon, "set_state"):
                 self._icon.set_state(*health, image)
             else:
@@ -245,6 +243,15 @@ class TrayUI:
             if not (changes and relabel is not None and relabel(changes)):
                 self._icon.menu = self._menu.to_pystray(specs)  # the setter calls update_menu()
             self._menu_specs = specs
+
+    def _picture(self, health: Health, probe_only: bool) -> Any:
+        """What pystray is given as the icon. A themed backend shows the state by name from our
+        icon theme, so nothing is drawn and Pillow is never loaded; others get the picture."""
+        if self._themed:
+            return (health, probe_only)  # any true value: pystray only tests it
+        from tray_app.core.icons import render_icon
+
+        return render_icon(health, ICON_SIZE, probe_only=probe_only, scale=ICON_SCALE)
 
     def _title(self, text: str) -> str:
         if self.backend != "xorg":

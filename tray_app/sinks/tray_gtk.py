@@ -123,6 +123,8 @@ def adjusted_icon_class(pystray: Any, backend: str, theme: StateIconTheme | None
     base: Any = pystray.Icon
 
     class AdjustedIcon(base):  # type: ignore[misc]
+        THEMED = theme is not None  # shows states by name: the image given is never drawn
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self._state: tuple[Health, bool] = (Health.UNKNOWN, False)
             self._menu_built_from: object = None
