@@ -1,5 +1,6 @@
 """What the app keeps in memory: the tray opens GTK without GL (the GL driver was 45 MB of a
-132 MB tray), and headless `watch` never loads Pillow, even to notify. Real processes on
+132 MB tray) and without Pillow or python-xlib (4 MB and 2 MB it has no use for), and headless
+`watch` never loads Pillow, even to notify. Real processes on
 Xvfb + trayer against a loopback status page; the figures themselves are in
 scripts/benchmark.py, not here."""
 
@@ -15,7 +16,10 @@ from tests.apprig import write_loopback_config
 from tests.rigs_dbus import private_session_bus, recording_notification_server
 from tests.rigs_x11 import stop_process, trayer, x_env, xvfb_display
 from tests.statusserver import API_401, CLOUDFLARE_403, SUMMARY_PATH, StatusServer, summary_doc
+from tests.test_tray_x11 import docked_icons, icon_colour, near, wait_for
 from tray_app.config.schema import API_COMPONENT
+from tray_app.core.icons import COLOURS
+from tray_app.core.models import Health
 
 ROOT = Path(__file__).resolve().parent.parent
 GL_LIBRARIES = ("libLLVM", "swrast_dri", "libGLX_mesa", "libgallium", "_dri.so")
@@ -27,6 +31,15 @@ def mapped_files(pid: int) -> set[str]:
         for line in Path(f"/proc/{pid}/maps").read_text().splitlines()
         if line.count(" ") >= 5 and "/" in line
     }
+
+
+def imported_modules(log: Path) -> set[str]:
+    """Top-level names of the modules in a -X importtime log."""
+    names = set()
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
 
 
 def start_app(mode: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -55,7 +68,8 @@ def test_the_tray_opens_gtk_without_loading_a_gl_driver(
         display = stack.enter_context(xvfb_display())
         stack.enter_context(trayer(display))
         env = x_env(display, stack.enter_context(private_session_bus()))
-        env.update(PYTHONPATH=str(ROOT), NO_AT_BRIDGE="1")
+        # Python names every module it imports on stderr (the log here)
+        env.update(PYTHONPATH=str(ROOT), NO_AT_BRIDGE="1", PYTHONPROFILEIMPORTTIME="1")
         for name in ("PYSTRAY_BACKEND", "GDK_GL"):
             env.pop(name, None)
         app = start_app("tray", env, tmp_path / "tray.log")
@@ -66,6 +80,13 @@ def test_the_tray_opens_gtk_without_loading_a_gl_driver(
             files = mapped_files(app.pid)
             assert any("libgtk-3" in f for f in files)  # GTK is up...
             assert not [f for f in files if any(gl in f for gl in GL_LIBRARIES)]  # ...without GL
+            assert not [f for f in files if "PIL" in f or "pillow" in f]
+            imported = imported_modules(tmp_path / "tray.log")
+            assert "pystray" in imported and "gi" in imported
+            assert {"PIL", "Xlib"}.isdisjoint(imported)
+            # the state icon still comes through: green pixels in the panel
+            wait_for(lambda: docked_icons(display), "a docked icon")
+            wait_for(lambda: near(icon_colour(display), COLOURS[Health.OPERATIONAL]), "green")
         finally:
             stop_process(app)
 
