@@ -24,11 +24,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from tray_app.core.errors import InstanceLockError
 from tray_app.core.reasons import plain_reason
-from tray_app.platform.atomic import PRIVATE_FILE, ensure_private_dir, write_atomic
+from tray_app.platform.atomic import ensure_private_dir, write_atomic
+from tray_app.platform.lockfile import ExclusiveFileLock
 from tray_app.platform.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -126,17 +125,13 @@ class SingleInstance:
 
     def __init__(self, paths: AppPaths) -> None:
         self._paths = paths
-        # not thread-local: the app acquires on the main thread and serves from the tray's
-        # setup thread
-        self._lock = FileLock(
-            str(paths.lock_file), timeout=0, mode=PRIVATE_FILE, thread_local=False
-        )
+        self._lock = ExclusiveFileLock(paths.lock_file)
         self._server: _DoorbellServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def held(self) -> bool:
-        return self._lock.is_locked
+        return self._lock.held
 
     def acquire(self) -> bool:
         """True if this process is now the one instance; False if another one runs. Raises
@@ -144,15 +139,12 @@ class SingleInstance:
         never followed)."""
         ensure_private_dir(self._paths.state_dir)
         where = f"cannot take the single-instance lock {self._paths.lock_file}"
-        if self._paths.lock_file.is_symlink():  # older filelock versions open it O_TRUNC, following
+        if self._paths.lock_file.is_symlink():  # O_NOFOLLOW's error would not say so
             raise InstanceLockError(f"{where}: it is a symbolic link (remove it)")
         try:
-            self._lock.acquire(timeout=0)
-        except Timeout:
-            return False
+            return self._lock.try_acquire()
         except OSError as exc:
             raise InstanceLockError(f"{where}: {plain_reason(exc)}") from None
-        return True
 
     def serve(self, on_check_now: Callable[[], None]) -> int:
         """Listen for "check now" from later launches (in a daemon thread); returns the port."""
@@ -190,8 +182,7 @@ class SingleInstance:
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
-        if self._lock.is_locked:
-            self._lock.release()
+        self._lock.release()
 
 
 def _shut_down(server: _DoorbellServer) -> None:
