@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import plistlib
 import shutil
 import subprocess
 import sys
@@ -255,6 +254,8 @@ def xdg_autostart_path(env: Mapping[str, str], home: Path) -> Path:
 
 
 def render_launch_agent(command: Sequence[str]) -> bytes:
+    import plistlib  # macOS only: its XML parser is not loaded on other systems
+
     return plistlib.dumps(
         {
             "Label": LAUNCH_AGENT_LABEL,
@@ -283,6 +284,8 @@ class LaunchAgentAutostart:
             return None
         except OSError as exc:
             raise AutostartError(f"could not read {self.path}: {exc}") from exc
+        import plistlib
+
         try:
             loaded = plistlib.loads(data)
         except Exception:  # plistlib raises several types for junk; any of them means "not ours"

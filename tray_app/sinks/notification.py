@@ -7,7 +7,6 @@ notification server shows.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -98,7 +97,10 @@ def plain_text(text: str, *, keep_newlines: bool = False) -> str:
 
     Entities are decoded *before* tags are stripped: ``&lt;a href=…&gt;`` must not come out as a
     tag a notification server would render as a live link. Each backend escapes for itself."""
-    text = html.unescape(text)
+    if "&" in text:  # html.entities is 0.4 MB that a tray with nothing to tell need not keep
+        import html
+
+        text = html.unescape(text)
     text = _TAG.sub(" ", text)
     text = _MD_IMAGE_OR_LINK.sub(r"\1", text)
     text = _MD_LINE_PREFIX.sub("", text)

@@ -11,7 +11,6 @@ a person cannot see it arrive, so it never counts as having told them.
 
 from __future__ import annotations
 
-import html
 import logging
 import shutil
 import subprocess
@@ -179,6 +178,8 @@ class NotifySendBackend:
             argv.append("--print-id")
             if replaces:
                 argv.append(f"--replace-id={replaces}")
+        import html  # on the first notification: html.entities is 0.4 MB
+
         body = html.escape(n.body, quote=False)
         argv += [f"--hint=string:desktop-entry:{APP_NAME}", "--", n.title, body]
         return argv

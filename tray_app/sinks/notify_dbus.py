@@ -5,7 +5,6 @@ back) whose clicks come back on a listener thread."""
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import socket
 import threading
@@ -115,6 +114,8 @@ class DBusBackend:
         }
         body = n.body if "body" in self._caps else ""
         if "body-markup" in self._caps:  # the server reads <, > and & as markup
+            import html  # on the first notification: html.entities is 0.4 MB
+
             body = html.escape(body, quote=False)
         msg = new_method_call(
             target,
