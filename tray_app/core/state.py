@@ -211,7 +211,8 @@ def step(
 
     maintenances, soon_events = starting_soon(state.maintenances, settings, now)
     events.extend(soon_events)
-    state = replace(state, maintenances=maintenances)
+    if maintenances is not state.maintenances:
+        state = replace(state, maintenances=maintenances)
 
     state = prune(state, now)
     for event in events:
@@ -246,15 +247,20 @@ def _apply_page_components(
     for comp in page.components:
         on_page.add(comp.id)
         track = old.get(comp.id) or ComponentTrack(id=comp.id, name=comp.name)
-        tracks.append(
-            replace(
+        if (track.name, track.official, track.group_id, track.is_group) != (
+            comp.name,
+            comp.health,
+            comp.group_id,
+            comp.is_group,
+        ):  # an unchanged page (most reads) copies nothing
+            track = replace(
                 track,
                 name=comp.name,
                 official=comp.health,
                 group_id=comp.group_id,
                 is_group=comp.is_group,
             )
-        )
+        tracks.append(track)
     probed = _probed_component_ids(state, settings)
     for track in state.components:
         if track.id not in on_page and track.id in probed:
@@ -317,7 +323,9 @@ def _recompute_components(
 ) -> tuple[MonitorState, list[Event]]:
     events: list[Event] = []
     tracks: list[ComponentTrack] = []
-    for track in state.components:
+    changed = False
+    for old in state.components:
+        track = old
         probe = probe_health(state, track.id, settings)
         health = _combined(track.official, probe)
         if health is not track.health:
@@ -327,6 +335,9 @@ def _recompute_components(
             if event is not None:
                 events.append(event)
         tracks.append(track)
+        changed = changed or track is not old
+    if not changed:
+        return state, events
     return replace(state, components=tuple(tracks)), events
 
 
@@ -365,13 +376,17 @@ def _judge(
                 previous=track.problem,
                 down_for=down_for,
             )
+    # each field is copied only when it changes: an unchanged component (most steps) is kept
     if new.is_problem:
         if track.problem is None:
-            track = replace(track, problem_since=now if prior is not None else None)
-        track = replace(track, problem=new)
-    elif new is Health.OPERATIONAL:
+            track = replace(track, problem=new, problem_since=now if prior is not None else None)
+        elif track.problem is not new:
+            track = replace(track, problem=new)
+    elif new is Health.OPERATIONAL and (track.problem, track.problem_since) != (None, None):
         track = replace(track, problem=None, problem_since=None)
-    return replace(track, known=new), event
+    if track.known is not new:
+        track = replace(track, known=new)
+    return track, event
 
 
 __all__ = [

@@ -67,7 +67,7 @@ def diff_incidents(
                         at=now, incident=inc, previous_status=old.status, update=inc.latest_update
                     )
                 )
-            result[inc.id] = IncidentTrack(inc)
+            result[inc.id] = track if old is inc else IncidentTrack(inc)
     for inc_id, track in known.items():
         if inc_id not in seen and track.resolved_at is None:
             inc = track.incident
@@ -117,7 +117,7 @@ def diff_maintenances(
             elif m.status == "completed":
                 events.append(MaintenanceEnded(at=now, maintenance=m))
                 track = replace(track, ended_at=now)
-        result[m.id] = replace(track, maintenance=m)
+        result[m.id] = track if track.maintenance is m else replace(track, maintenance=m)
     for m_id, track in known.items():
         if m_id in seen or track.ended_at is not None:
             continue
@@ -134,6 +134,7 @@ def starting_soon(
     lead = timedelta(minutes=settings.notifications.maintenance_lead_minutes)
     events: list[Event] = []
     result: list[MaintenanceTrack] = []
+    changed = False
     for track in tracks:
         m = track.maintenance
         if (
@@ -147,8 +148,9 @@ def starting_soon(
         ):
             events.append(MaintenanceStartingSoon(at=now, maintenance=m))
             track = replace(track, soon_sent=True)
+            changed = True
         result.append(track)
-    return tuple(result), events
+    return (tuple(result) if changed else tracks), events
 
 
 def prune(state: MonitorState, now: datetime) -> MonitorState:
