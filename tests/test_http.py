@@ -46,6 +46,7 @@ from tray_app.sources.http import (
     parse_retry_after,
     translate_error,
 )
+from tray_app.sources.trust import default_trust
 
 MiB = 1024 * 1024
 
@@ -329,6 +330,44 @@ def test_trusted_ca_file_path_works(
     tls_ca.cert_pem.write_to_path(str(bundle))
     with build_client(5.0, verify=str(bundle)) as client:
         assert fetch(client, https_server.url + "/ok").body == b"secure"
+
+
+def _ssl_context_of(client: httpx.Client) -> ssl.SSLContext:
+    context = client._transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert isinstance(context, ssl.SSLContext)
+    return context
+
+
+def test_the_apps_client_reads_no_authority_before_a_chain_needs_one() -> None:
+    """The system's hashed folder, not certifi's 150-certificate bundle parsed at start (1.7 MB
+    an always-running tray would keep)."""
+    assert default_trust() is not True, "no hashed CA folder: is ca-certificates installed?"
+    with build_client(5.0) as client:
+        assert _ssl_context_of(client).cert_store_stats()["x509_ca"] == 0
+
+
+def test_a_hashed_authority_folder_is_read_when_a_chain_needs_it(
+    tls_ca: trustme.CA, https_server: StatusServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    tls_ca.cert_pem.write_to_path(str(folder / "test-ca.pem"))
+    subprocess.run(["openssl", "rehash", str(folder)], check=True)  # c_rehash's layout
+    verify = default_trust(capath=str(folder))
+    assert isinstance(verify, ssl.SSLContext)
+    with build_client(5.0, verify=verify) as client:
+        assert _ssl_context_of(client).cert_store_stats()["x509_ca"] == 0
+        assert fetch(client, https_server.url + "/ok").body == b"secure"
+        assert _ssl_context_of(client).cert_store_stats()["x509_ca"] == 1
+
+
+def test_the_users_certificate_settings_and_odd_systems_keep_httpxs_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert default_trust(capath=str(tmp_path)) is True  # not a hashed folder
+    assert default_trust(capath=str(tmp_path / "missing")) is True
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "corporate.pem"))
+    assert default_trust() is True  # httpx reads SSL_CERT_FILE itself
 
 
 # ---- translation table (errors we cannot provoke on loopback: DNS, connect timeout) ----

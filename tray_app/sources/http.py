@@ -49,6 +49,7 @@ from tray_app.core.errors import (
 from tray_app.core.reasons import plain_reason
 from tray_app.sources.deadline import deadline, enforce_deadlines
 from tray_app.sources.decoding import ACCEPT_ENCODING, LayerTooLarge, UndecodableBody, decoded
+from tray_app.sources.trust import default_trust
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,14 @@ class FetchResult:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def build_client(timeout: float, *, verify: bool | str | ssl.SSLContext = True) -> httpx.Client:
-    """The app's shared client. ``verify`` may be a CA bundle file or directory path."""
-    if isinstance(verify, str):
+def build_client(
+    timeout: float, *, verify: bool | str | ssl.SSLContext | None = None
+) -> httpx.Client:
+    """The app's shared client. ``verify`` may be a CA bundle file or directory path; None:
+    the system's authorities, loaded as needed (tray_app.sources.trust)."""
+    if verify is None:
+        verify = default_trust()
+    elif isinstance(verify, str):
         verify = _context_for_ca(verify)
     client = httpx.Client(
         timeout=httpx.Timeout(timeout),
