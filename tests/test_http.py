@@ -79,6 +79,21 @@ def test_client_sends_user_agent_and_reuses_the_connection(
     assert seen[0].peer_port == seen[1].peer_port  # same keep-alive connection
 
 
+def test_a_cookie_a_server_sets_is_sent_back_as_a_browser_would(
+    client: httpx.Client, status_server: StatusServer
+) -> None:
+    """(A bot-protection cookie such as Cloudflare's __cf_bm.) The app skips reading cookies
+    from answers that set none; answers that do still set them."""
+    status_server.set("/plain", Route(body=b"no cookie here"))
+    status_server.set("/sets", Route(body=b"x", headers=(("Set-Cookie", "__cf_bm=abc; Path=/"),)))
+    fetch(client, status_server.url + "/plain")
+    fetch(client, status_server.url + "/sets")
+    fetch(client, status_server.url + "/plain")
+    first, second = status_server.requests_for("/plain")
+    assert "cookie" not in first.headers
+    assert second.headers["cookie"] == "__cf_bm=abc"
+
+
 def test_fetch_result_fields(client: httpx.Client, status_server: StatusServer) -> None:
     status_server.set(
         "/doc", Route(body=b"{}", headers=(("Content-Type", "application/json; charset=utf-8"),))
