@@ -46,6 +46,7 @@ from tray_app.sources.http import (
     parse_retry_after,
     translate_error,
 )
+from tray_app.sources.prepared import MAX_KEPT
 from tray_app.sources.trust import default_trust
 
 MiB = 1024 * 1024
@@ -92,6 +93,23 @@ def test_a_cookie_a_server_sets_is_sent_back_as_a_browser_would(
     first, second = status_server.requests_for("/plain")
     assert "cookie" not in first.headers
     assert second.headers["cookie"] == "__cf_bm=abc"
+
+
+def test_a_request_sent_again_carries_the_headers_of_this_call(
+    client: httpx.Client, status_server: StatusServer
+) -> None:
+    """An unchanged poll re-sends the request it built last time; a new ETag, another
+    address or more addresses than are kept never send a stale one."""
+    status_server.set("/a", Route(body=b"a"))
+    for etag in ('"1"', '"1"', '"2"', '"1"'):
+        fetch(client, status_server.url + "/a", headers={"If-None-Match": etag})
+    for n in range(MAX_KEPT + 2):
+        fetch(client, status_server.url + f"/a?n={n}", headers={"If-None-Match": '"3"'})
+    fetch(client, status_server.url + "/a", headers={"If-None-Match": '"1"'})
+    sent = [(r.query, r.headers["if-none-match"]) for r in status_server.requests_for("/a")]
+    assert sent[:4] == [("", '"1"'), ("", '"1"'), ("", '"2"'), ("", '"1"')]
+    assert sent[4:-1] == [(f"n={n}", '"3"') for n in range(MAX_KEPT + 2)]
+    assert sent[-1] == ("", '"1"')
 
 
 def test_fetch_result_fields(client: httpx.Client, status_server: StatusServer) -> None:

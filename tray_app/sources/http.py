@@ -19,6 +19,7 @@ and the body is decoded here a bounded piece at a time (tray_app.sources.decodin
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import logging
@@ -49,6 +50,7 @@ from tray_app.core.errors import (
 from tray_app.core.reasons import plain_reason
 from tray_app.sources.deadline import deadline, enforce_deadlines
 from tray_app.sources.decoding import ACCEPT_ENCODING, LayerTooLarge, UndecodableBody, decoded
+from tray_app.sources.prepared import request_for
 from tray_app.sources.trust import default_trust
 
 logger = logging.getLogger(__name__)
@@ -197,12 +199,9 @@ def _get(
 ) -> FetchResult:
     address, current, hops = url, _parsed_url(url), 0  # parsed once per address, not per request
     while True:
-        with client.stream(
-            method,
-            current,
-            headers=headers,
-            timeout=_timeout(seconds),
-            follow_redirects=not same_origin_only,
+        request = request_for(client, method, address, current, headers, seconds)
+        with contextlib.closing(
+            client.send(request, stream=True, follow_redirects=not same_origin_only)
         ) as response:
             answered.append(True)
             target = _redirect_target(response) if same_origin_only else None
@@ -360,11 +359,6 @@ def _parsed_url(url: str) -> httpx.URL:
     """``url`` parsed as httpx parses it (raises httpx.InvalidURL); httpx.URL is immutable, and
     an app polls a handful of addresses, so each is parsed once."""
     return httpx.URL(url)
-
-
-@functools.lru_cache(maxsize=16)
-def _timeout(seconds: float) -> httpx.Timeout:
-    return httpx.Timeout(seconds)
 
 
 @functools.lru_cache(maxsize=64)
