@@ -1,4 +1,5 @@
-"""The tray rebuilds its menu only when what the menu shows changes.
+"""The tray rebuilds its menu only when what the menu shows changes, and a poll that changes
+nothing the tray shows does not even wake the UI thread.
 
 On StatusNotifierItem hosts every native menu rebuild is work for the panel (and with plain
 libappindicator a re-registration), so a poll that changes nothing the menu shows, like the
@@ -31,6 +32,9 @@ ui = TrayUI(TrayActions(*[noop] * 8), backend="dummy",
 rebuilds = []
 ui._icon._update_menu = lambda: rebuilds.append(1)  # the dummy backend has no native menu
 ui._ready.set()  # as after setup(): show() then applies at once on this backend
+kicks = []
+kick = ui._kick
+ui._kick = lambda: (kicks.append(1), kick())  # each one wakes the UI thread
 
 checked = datetime.now(timezone.utc).replace(second=0, microsecond=0)
 
@@ -41,12 +45,12 @@ def snapshot(health, seconds):
                            next_check=at + timedelta(seconds=60 - seconds))
 
 ui.show(snapshot(Health.OPERATIONAL, 0), MenuPrefs())
-first = len(rebuilds)
+first, first_kicks = len(rebuilds), len(kicks)
 for second in range(1, 20):  # polls that change nothing the menu shows
     ui.show(snapshot(Health.OPERATIONAL, second), MenuPrefs())
-same = len(rebuilds)
+same, same_kicks = len(rebuilds), len(kicks)
 ui.show(snapshot(Health.MAJOR_OUTAGE, 20), MenuPrefs())
-print(first, same, len(rebuilds))
+print(first, same, len(rebuilds), first_kicks, same_kicks, len(kicks), ui._icon.title)
 """
 
 
@@ -59,7 +63,11 @@ def test_polls_that_change_nothing_shown_do_not_rebuild_the_menu(tmp_path: Path)
         env={"PYTHONPATH": str(ROOT), "PYSTRAY_BACKEND": "dummy", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr
-    first, same, after_outage = map(int, result.stdout.split())
+    *counts, title = result.stdout.split(maxsplit=6)
+    first, same, after_outage, first_kicks, same_kicks, after_kicks = map(int, counts)
     assert first == 1  # the first real state replaces the "starting" menu
     assert same == first  # 19 more polls within the minute: no rebuild
     assert after_outage == same + 1  # the outage changes the menu: one rebuild
+    assert first_kicks == 1 and same_kicks == first_kicks  # ...and no wake-up of the UI thread
+    assert after_kicks == same_kicks + 1
+    assert "major outage" in title.lower()  # what the outage's wake-up brought

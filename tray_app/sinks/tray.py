@@ -51,6 +51,15 @@ NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 _WM_APP_REFRESH = 0x8000 + 7  # WM_APP + 7
 
 
+@dataclasses.dataclass(frozen=True)
+class TrayView:
+    """All the tray shows: the icon's state (health, probe only), the tooltip, the menu."""
+
+    health: tuple[Health, bool]
+    title: str
+    menu: tuple[MenuItemSpec, ...]
+
+
 class TrayUI:
     def __init__(
         self, actions: TrayActions, *, backend: str | None = None, app_paths: AppPaths
@@ -67,7 +76,8 @@ class TrayUI:
         icon_class = icon_class_for(self._pystray, backend, app_paths.data_dir)
         self._themed = bool(getattr(icon_class, "THEMED", False))
         self._menu = TrayMenu(self._pystray, actions, app_paths, stop_tray=self.stop)
-        self._mailbox: tuple[MonitorSnapshot, MenuPrefs] | None = None
+        self._mailbox: TrayView | None = None
+        self._handed: TrayView | None = None  # the last view handed to the UI thread
         self._mailbox_lock = threading.Lock()
         self._kick_pending = False
         self._stopping = threading.Event()
@@ -98,9 +108,19 @@ class TrayUI:
     # -- thread-safe API --
 
     def show(self, snapshot: MonitorSnapshot, prefs: MenuPrefs) -> None:
-        """Hand the newest state to the UI thread (safe from any thread; never blocks)."""
+        """Hand what the tray should show to the UI thread (safe from any thread; never
+        blocks). Worked out here, on the caller's thread, so that a poll changing nothing shown
+        (most polls: "Last checked" moves once a minute) does not wake the UI thread at all."""
+        now = _now()
+        view = TrayView(
+            health=(snapshot.overall, snapshot.probe_only),
+            title=self._title(tooltip_text(snapshot, now)),
+            menu=build_menu(snapshot, prefs, now),
+        )
         with self._mailbox_lock:
-            self._mailbox = (snapshot, prefs)
+            if view == self._handed:
+                return
+            self._handed = self._mailbox = view
             if self._kick_pending:
                 return  # the pending drain will pick up this newer state
             self._kick_pending = True
@@ -219,13 +239,14 @@ class TrayUI:
         if latest is None:
             return
         try:
-            self._apply(*latest)
+            self._apply(latest)
         except Exception:
             log.exception("could not update the tray icon")
+            with self._mailbox_lock:
+                self._handed = None  # the next update tries again, even if it looks the same
 
-    def _apply(self, snapshot: MonitorSnapshot, prefs: MenuPrefs) -> None:
-        now = _now()
-        health = (snapshot.overall, snapshot.probe_only)
+    def _apply(self, view: TrayView) -> None:
+        health = view.health
         if health != self._health:
             image = self._picture(*health)
             if hasattr(self._icon, "set_state"):
@@ -233,10 +254,9 @@ class TrayUI:
             else:
                 self._icon.icon = image
             self._health = health
-        title = self._title(tooltip_text(snapshot, now))
-        if title != self._icon.title:
-            self._icon.title = title
-        specs = build_menu(snapshot, prefs, now)
+        if view.title != self._icon.title:
+            self._icon.title = view.title
+        specs = view.menu
         if specs != self._menu_specs:
             relabel = getattr(self._icon, "relabel", None)  # the GTK backends
             changes = _relabels(self._menu_specs, specs)
