@@ -60,6 +60,8 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:  # h11 hands over an empty write for a request's (empty) body and its end
+            return
         self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
