@@ -61,7 +61,10 @@ class OtherServices:
                 self._file.unlink(missing_ok=True)
 
     def add_to(self, snapshot: MonitorSnapshot) -> MonitorSnapshot:
-        return dataclasses.replace(snapshot, providers=self.poller.statuses)
+        statuses = self.poller.statuses
+        if snapshot.providers is statuses:  # added already (a copy costs more than a poll's step)
+            return snapshot
+        return dataclasses.replace(snapshot, providers=statuses)
 
     def _changed(self, statuses: tuple[ProviderStatus, ...]) -> None:
         """On the providers' thread: show the change, keep it for the report, tell it if asked."""

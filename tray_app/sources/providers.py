@@ -254,7 +254,7 @@ class ProviderPoller:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._in_flight: set[int] = set()
-        self._statuses = [not_read_yet(r.provider) for r in self._readers]
+        self._statuses = tuple(not_read_yet(r.provider) for r in self._readers)
         self._schedule = Schedule(
             {str(i): poll_interval(r.provider, settings) for i, r in enumerate(self._readers)},
             backoff_max=settings.backoff.maximum,
@@ -265,8 +265,10 @@ class ProviderPoller:
 
     @property
     def statuses(self) -> tuple[ProviderStatus, ...]:
+        """The same tuple until a status changes (the app's snapshots are not copied for
+        nothing: tray_app.other_services)."""
         with self._lock:
-            return tuple(self._statuses)
+            return self._statuses
 
     def start(self) -> None:
         if not self._readers:
@@ -315,7 +317,9 @@ class ProviderPoller:
             ok = status.error is None
             self._schedule.done(str(index), time.monotonic(), ok=ok, retry_after=retry_after)
             changed = not _same(self._statuses[index], status)
-            self._statuses[index] = status
+            statuses = list(self._statuses)
+            statuses[index] = status
+            self._statuses = tuple(statuses)
         self._wake.set()
         if not changed or self._stopping.is_set():
             return
