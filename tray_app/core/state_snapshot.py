@@ -11,6 +11,7 @@ from tray_app.core.models import ComponentView, Health, MonitorSnapshot, Resolve
 from tray_app.core.state_model import (
     ComponentTrack,
     MonitorState,
+    ProbeTrack,
     is_watched,
     page_unreachable,
     probe_health,
@@ -23,19 +24,7 @@ def snapshot(
     state: MonitorState, settings: Settings, *, next_check: datetime | None = None
 ) -> MonitorSnapshot:
     """The combined view that sinks draw."""
-    views = tuple(
-        ComponentView(
-            id=t.id,
-            name=t.name,
-            health=t.health,
-            official=t.official,
-            probe=probe_health(state, t.id, settings),
-            since=t.since,
-            group_id=t.group_id,
-            watched=is_watched(t, settings),
-        )
-        for t in _tracks_to_show(state, settings)
-    )
+    views = _component_views(state, settings)
     page = state.page
     overall, description = _overall(state, views, settings)
     return MonitorSnapshot(
@@ -53,6 +42,42 @@ def snapshot(
         offline_since=state.offline_since,
         recently_resolved=_recently_resolved(state),
     )
+
+
+_Inputs = tuple[tuple[ComponentTrack, ...], tuple[ProbeTrack, ...], bool, Settings]
+_last_views: tuple[_Inputs, tuple[ComponentView, ...]] | None = None
+
+
+def _component_views(state: MonitorState, settings: Settings) -> tuple[ComponentView, ...]:
+    """One view per component. The views depend on nothing else than these inputs, which are
+    immutable, and most steps (an unchanged page) keep the very same ones: then the last views
+    are the answer, and the sinks see the same tuple again."""
+    global _last_views
+    last = _last_views
+    if last is not None:
+        (components, probes, unread, known), views = last
+        if (
+            components is state.components
+            and probes is state.probes
+            and unread is (state.page is None)
+            and known is settings
+        ):
+            return views
+    views = tuple(
+        ComponentView(
+            id=t.id,
+            name=t.name,
+            health=t.health,
+            official=t.official,
+            probe=probe_health(state, t.id, settings),
+            since=t.since,
+            group_id=t.group_id,
+            watched=is_watched(t, settings),
+        )
+        for t in _tracks_to_show(state, settings)
+    )
+    _last_views = ((state.components, state.probes, state.page is None, settings), views)
+    return views
 
 
 def _tracks_to_show(state: MonitorState, settings: Settings) -> tuple[ComponentTrack, ...]:

@@ -37,15 +37,20 @@ class HistoryRecorder:
         self._recorded_probes: tuple[ProbeResult, ...] = ()
         self._recorded_health: tuple[object, ...] = ()
         self._health_at: datetime | None = None
+        self._views: tuple[object, ...] = ()  # the last snapshot's components, and their health:
+        self._health: tuple[object, ...] = ()  # most steps hand on the very same views
 
     def __call__(self, snapshot: MonitorSnapshot, events: tuple[Event, ...]) -> None:
         try:
             self._history.record_events(events)
             fresh_probes = snapshot.probes != self._recorded_probes
-            health = tuple(
-                (c.id, c.name, c.health, c.official, c.probe_only, c.probe)
-                for c in snapshot.components
-            )
+            if snapshot.components is not self._views:
+                self._views = snapshot.components
+                self._health = tuple(
+                    (c.id, c.name, c.health, c.official, c.probe_only, c.probe)
+                    for c in snapshot.components
+                )
+            health = self._health
             at = snapshot.last_checked
             if health != self._recorded_health or self._seen_due(at):
                 self._history.record_snapshot(
