@@ -54,8 +54,9 @@ class UserChoices:
         self._republish = republish
         self._known_components = known_components
         self._save_lock = threading.Lock()  # one settings write at a time
-        self.prefs: Prefs = load_prefs(paths.prefs_file)
-        self._prefs_mtime = _mtime(paths.prefs_file)
+        self._prefs_file = paths.prefs_file  # looked at every poll: the path is built once
+        self.prefs: Prefs = load_prefs(self._prefs_file)
+        self._prefs_mtime = _mtime(self._prefs_file)
         self.autostart_enabled = False  # what is really set; sync_autostart() reads it
 
     # ---- settings (the config file) ----
@@ -118,10 +119,10 @@ class UserChoices:
 
     def reload_prefs_if_changed(self) -> None:
         """`claude-status-tray snooze` writes the prefs file while we run: pick it up."""
-        mtime = _mtime(self._paths.prefs_file)
+        mtime = _mtime(self._prefs_file)
         if mtime != self._prefs_mtime:
             self._prefs_mtime = mtime
-            self.prefs = load_prefs(self._paths.prefs_file)
+            self.prefs = load_prefs(self._prefs_file)
             log.info("preferences changed on disk: snoozed until %s", self.prefs.snoozed_until)
 
     # ---- start at login ----
