@@ -265,6 +265,10 @@ def _apply_page_components(
     for track in state.components:
         if track.id not in on_page and track.id in probed:
             tracks.append(replace(track, official=Health.UNKNOWN))
+    if len(tracks) == len(state.components) and all(
+        new is old for new, old in zip(tracks, state.components, strict=True)
+    ):
+        return state  # the same components as before
     return replace(state, components=tuple(tracks))
 
 
@@ -293,7 +297,10 @@ def _apply_probes(
             components.append(ComponentTrack(id=result.component_id, name=name))
             known_ids.add(result.component_id)
     order = order[-MAX_PROBE_TARGETS:]
-    return replace(state, probes=tuple(tracks[t] for t in order), components=tuple(components))
+    probes = tuple(tracks[t] for t in order)
+    if len(components) == len(state.components):  # no component new: keep the same tuple
+        return replace(state, probes=probes)
+    return replace(state, probes=probes, components=tuple(components))
 
 
 def _advance_probe(track: ProbeTrack, result: ProbeResult, settings: Settings) -> ProbeTrack:

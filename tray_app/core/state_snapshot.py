@@ -11,7 +11,6 @@ from tray_app.core.models import ComponentView, Health, MonitorSnapshot, Resolve
 from tray_app.core.state_model import (
     ComponentTrack,
     MonitorState,
-    ProbeTrack,
     is_watched,
     page_unreachable,
     probe_health,
@@ -44,21 +43,24 @@ def snapshot(
     )
 
 
-_Inputs = tuple[tuple[ComponentTrack, ...], tuple[ProbeTrack, ...], bool, Settings]
+_Verdicts = tuple[tuple[str, Health], ...]
+_Inputs = tuple[tuple[ComponentTrack, ...], _Verdicts, bool, Settings]
 _last_views: tuple[_Inputs, tuple[ComponentView, ...]] | None = None
 
 
 def _component_views(state: MonitorState, settings: Settings) -> tuple[ComponentView, ...]:
-    """One view per component. The views depend on nothing else than these inputs, which are
-    immutable, and most steps (an unchanged page) keep the very same ones: then the last views
-    are the answer, and the sinks see the same tuple again."""
+    """One view per component. The views depend on nothing else than the components, the
+    probes' verdicts, whether the page was read and the settings; most steps (an unchanged page,
+    the same probe answers) keep them all: then the last views are the answer, and the sinks
+    see the same tuple again."""
     global _last_views
+    verdicts = tuple((p.component_id, p.verdict) for p in state.probes)
     last = _last_views
     if last is not None:
-        (components, probes, unread, known), views = last
+        (components, known_verdicts, unread, known), views = last
         if (
             components is state.components
-            and probes is state.probes
+            and known_verdicts == verdicts
             and unread is (state.page is None)
             and known is settings
         ):
@@ -76,7 +78,7 @@ def _component_views(state: MonitorState, settings: Settings) -> tuple[Component
         )
         for t in _tracks_to_show(state, settings)
     )
-    _last_views = ((state.components, state.probes, state.page is None, settings), views)
+    _last_views = ((state.components, verdicts, state.page is None, settings), views)
     return views
 
 
