@@ -66,6 +66,14 @@ class H2Server:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
+    def wait_for_requests(self, path: str, count: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.requests_for(path)) < count:
+            if time.monotonic() > deadline:
+                seen = len(self.requests_for(path))
+                raise TimeoutError(f"{path}: saw {seen} request(s), wanted {count} in {timeout} s")
+            time.sleep(0.05)
+
     def stop(self) -> None:
         self._listener.close()
         with self._lock:

@@ -5,16 +5,20 @@ Every app runs with a notification server on its bus, as on a desktop."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     CPU_PER_POLL_MS,
     DEADLINE,
+    FIXTURE,
     IDLE_CPU_PCT,
     Report,
     Row,
@@ -27,7 +31,15 @@ from bench.common import (
     loopback_server,
     write_config,
 )
-from tests.statusserver import SUMMARY_PATH
+from tests.h2server import h2_server
+from tests.statusserver import (
+    API_401,
+    CLOUDFLARE_403,
+    FIXTURES,
+    SUMMARY_PATH,
+    Route,
+    strong_etag,
+)
 
 SLOW = 600.0  # an interval that does not come round during a measurement
 
@@ -44,35 +56,58 @@ class CpuRun:
         return self.cpu / self.wall * 100.0
 
 
+@contextlib.contextmanager
+def page_server(tls: bool) -> Iterator[tuple[Any, dict[str, str]]]:
+    """A loopback page that never changes, and what the app's environment needs to trust it:
+    plain HTTP/1.1 (tests/statusserver.py), or ``tls``: HTTPS offering HTTP/2 as the real hosts
+    do (tests/h2server.py, a trustme CA through SSL_CERT_FILE)."""
+    if not tls:
+        server = loopback_server()
+        try:
+            yield server, {}
+        finally:
+            server.stop()
+        return
+    body = (FIXTURES / FIXTURE).read_bytes()
+    etag = strong_etag(body)
+    with h2_server() as (h2, ca_file):
+        headers = (("Content-Type", "application/json; charset=utf-8"), ("ETag", etag))
+        h2.set(SUMMARY_PATH, Route(body=body, headers=headers, etag=etag))
+        h2.set("/v1/models", API_401)
+        h2.set("/", CLOUDFLARE_403)
+        yield h2, {"SSL_CERT_FILE": ca_file}
+
+
 def measure(
     mode: str,
     window: float,
     home: Path,
     page_interval: float | None = None,
     probe_interval: float | None = None,
+    *,
+    tls: bool = False,
 ) -> CpuRun:
     """The app in ``mode`` against a loopback page that never changes; intervals None: defaults."""
-    server = loopback_server()
-    try:
-        with desktop(mode == "tray", notifications=home / "notes") as base:
-            env = app_env(base, home)
-            write_config(env, config_text(server.url, page_interval, probe_interval))
-            log = home / "app.log"
-            with app_process(mode, env, log) as proc:
-                server.wait_for_requests(SUMMARY_PATH, 1, timeout=DEADLINE)
-                server.wait_for_requests("/v1/models", 1, timeout=DEADLINE)
-                time.sleep(5)  # let start-up work (first history write, first notification) end
-                check_alive(proc, log)
-                pages0 = len(server.requests_for(SUMMARY_PATH))
-                rounds0 = len(server.requests_for("/v1/models"))
-                cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
-                time.sleep(window)
-                check_alive(proc, log)
-                cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
-                pages = len(server.requests_for(SUMMARY_PATH)) - pages0
-                rounds = len(server.requests_for("/v1/models")) - rounds0
-    finally:
-        server.stop()
+    with (
+        page_server(tls) as (server, trust),
+        desktop(mode == "tray", notifications=home / "notes") as base,
+    ):
+        env = {**app_env(base, home), **trust}
+        write_config(env, config_text(server.url, page_interval, probe_interval))
+        log = home / "app.log"
+        with app_process(mode, env, log) as proc:
+            server.wait_for_requests(SUMMARY_PATH, 1, timeout=DEADLINE)
+            server.wait_for_requests("/v1/models", 1, timeout=DEADLINE)
+            time.sleep(5)  # let start-up work (first history write, first notification) end
+            check_alive(proc, log)
+            pages0 = len(server.requests_for(SUMMARY_PATH))
+            rounds0 = len(server.requests_for("/v1/models"))
+            cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+            time.sleep(window)
+            check_alive(proc, log)
+            cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+            pages = len(server.requests_for(SUMMARY_PATH)) - pages0
+            rounds = len(server.requests_for("/v1/models")) - rounds0
     return CpuRun(cpu1 - cpu0, t1 - t0, pages, rounds)
 
 
@@ -100,22 +135,25 @@ def idle_row(mode: str, run: CpuRun) -> Row:
     )
 
 
-def per_poll(window: float, work: Path) -> tuple[list[Row], list[str]]:
-    """`watch` polling every second, one source at a time: CPU per page read, per probe round."""
-    page = measure("watch", window, work / "cpu-page", 1.0, SLOW)
-    probes = measure("watch", window, work / "cpu-probes", SLOW, 1.0)
+def per_poll(window: float, work: Path, *, tls: bool = False) -> tuple[list[Row], list[str]]:
+    """`watch` polling every second, one source at a time: CPU per page read, per probe round.
+    ``tls``: over HTTPS and HTTP/2, as against the real hosts."""
+    how = "HTTPS + HTTP/2" if tls else "plain HTTP/1.1"
+    name = "tls" if tls else "plain"
+    page = measure("watch", window, work / f"cpu-page-{name}", 1.0, SLOW, tls=tls)
+    probes = measure("watch", window, work / f"cpu-probes-{name}", SLOW, 1.0, tls=tls)
     page_ms = page.cpu * 1000 / max(1, page.pages)
     round_ms = probes.cpu * 1000 / max(1, probes.rounds)
     rows = [
         Row(
-            "CPU per unchanged poll: a page read answered 304",
+            f"CPU per unchanged poll: a page read answered 304 ({how})",
             f"{page_ms:.1f} ms",
             f"≤ {CPU_PER_POLL_MS:g} ms",
             page_ms <= CPU_PER_POLL_MS,
             f"`watch`, 1 s page interval, {page.pages} reads in {page.wall:.0f} s",
         ),
         Row(
-            "CPU per unchanged poll: a probe round (API + claude.ai: 2 requests)",
+            f"CPU per unchanged poll: a probe round (API + claude.ai: 2 requests, {how})",
             f"{round_ms:.1f} ms ({round_ms / 2:.1f} ms a request)",
             f"≤ {CPU_PER_POLL_MS:g} ms a request",
             round_ms / 2 <= CPU_PER_POLL_MS,
@@ -123,8 +161,8 @@ def per_poll(window: float, work: Path) -> tuple[list[Row], list[str]]:
         ),
     ]
     details = [
-        f"cpu per poll: page-only run {page.cpu:.2f} s CPU, {page.pages} reads; probes-only run "
-        f"{probes.cpu:.2f} s CPU, {probes.rounds} rounds (plain HTTP on loopback, keep-alive)"
+        f"cpu per poll ({how} on loopback, keep-alive): page-only run {page.cpu:.2f} s CPU, "
+        f"{page.pages} reads; probes-only run {probes.cpu:.2f} s CPU, {probes.rounds} rounds"
     ]
     return rows, details
 
@@ -152,9 +190,10 @@ def bench_cpu(quick: bool, work: Path) -> Report:
             f"same {baseline.wall / 60:.0f} min window",
         )
     )
-    rows, details = per_poll(30.0 if quick else 60.0, work)
-    report.rows += rows
-    report.details += details
+    for tls in (False, True):
+        rows, details = per_poll(30.0 if quick else 60.0, work, tls=tls)
+        report.rows += rows
+        report.details += details
     if quick:
         report.details.append("cpu: --quick: idle over 60 s, not 5 minutes; per poll over 30 s")
     return report
