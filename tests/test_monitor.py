@@ -252,6 +252,34 @@ def test_polls_that_change_nothing_leave_the_state_file_alone_until_its_refresh(
     assert read_summary(path)["overall"] == "major_outage"  # type: ignore[index]
 
 
+def test_every_unchanged_poll_still_moves_last_checked_and_a_change_shows_at_once(
+    tmp_path: Path,
+) -> None:
+    """Unchanged polls are cheap, not silent: each one is published with its own "last
+    checked" and "next check" (the tray's menu says them), and the first poll that changes
+    something shows the change, however many unchanged ones came before."""
+    rig = Rig(tmp_path)
+    rig.monitor.run_pending()
+    for _ in range(4):  # 2 page reads, 4 probe rounds, 2 ticks: all the same answers
+        rig.clock.advance(30)
+        published = len(rig.updates)
+        rig.monitor.run_pending()
+        turn = [snap for snap, _ in rig.updates[published:]]
+        assert turn, "an unchanged poll was not published"
+        assert all(s.last_checked == rig.clock.now() for s in turn)
+        assert turn[-1].next_check is not None and turn[-1].next_check > rig.clock.now()
+        assert all(s.overall is Health.OPERATIONAL for s in turn)
+        assert not [e for _, events in rig.updates[published:] for e in events]
+
+    rig.page.api = "major_outage"
+    rig.clock.advance(60)
+    rig.monitor.run_pending()
+    snap = rig.monitor.snapshot
+    assert snap.overall is Health.MAJOR_OUTAGE
+    assert {c.id: c.health for c in snap.components}[API_COMPONENT] is Health.MAJOR_OUTAGE
+    assert any(isinstance(e, ServiceDown) for e in rig.events())
+
+
 def test_a_probe_that_fails_once_is_saved_though_the_verdict_holds(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     rig.monitor.run_pending()
