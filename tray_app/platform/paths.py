@@ -53,7 +53,7 @@ class AppPaths:
         return cls(
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            state_dir=Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)),
+            state_dir=default_state_dir(),
             log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
         )
 
@@ -63,4 +63,8 @@ class AppPaths:
             ensure_private_dir(d)
 
 
-__all__ = ["AppPaths"]
+def default_state_dir() -> Path:
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
+__all__ = ["AppPaths", "default_state_dir"]

@@ -6,6 +6,7 @@ headless machine, may have no usable backend at all (then we simply have no key)
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from tray_app import APP_NAME
 from tray_app.core.errors import KeyringUnavailable
 from tray_app.platform.atomic import write_atomic
-from tray_app.platform.paths import AppPaths
+from tray_app.platform.paths import default_state_dir
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,15 @@ def _usable(key: str) -> bool:
 
 
 def _stored_marker() -> Path:
-    """Says "a key was stored with `api-key set`" (never the key itself)."""
-    return AppPaths.default().state_dir / "api-key-in-keyring"
+    """Says "a key was stored with `api-key set`" (never the key itself). Looked at every probe
+    round: the folder is worked out once per XDG_STATE_HOME and HOME, not four every round."""
+    return _marker_under(os.environ.get("XDG_STATE_HOME"), os.environ.get("HOME"))
+
+
+@functools.lru_cache(maxsize=4)
+def _marker_under(_xdg_state_home: str | None, _home: str | None) -> Path:
+    # the arguments only key the cache: platformdirs reads the environment itself
+    return default_state_dir() / "api-key-in-keyring"
 
 
 def get_api_key() -> str | None:
