@@ -301,9 +301,7 @@ def open_url(url: str) -> None:
 def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: str = "") -> int:
     """Headless foreground mode: print transitions as they happen; Ctrl-C to stop."""
     from tray_app.platform.instance import SingleInstance
-    from tray_app.platform.memory import cap_malloc_arenas
 
-    cap_malloc_arenas()  # before any thread starts
     instance = SingleInstance(paths)
     owner = instance.acquire()
     if not owner:
@@ -344,12 +342,10 @@ def run_watch(loaded: LoadedConfig, paths: AppPaths, *, notify: bool, reason: st
 def run_tray(loaded: LoadedConfig, paths: AppPaths) -> int:
     from tray_app.core.errors import TrayUnavailable
     from tray_app.platform.instance import SingleInstance, ask_running_instance_to_check
-    from tray_app.platform.memory import cap_malloc_arenas
     from tray_app.sinks.tray import TrayUI
     from tray_app.sinks.tray_backend import choose_backend
     from tray_app.sinks.tray_menu import TrayActions
 
-    cap_malloc_arenas()  # before any thread starts
     instance = SingleInstance(paths)
     if not instance.acquire():
         if ask_running_instance_to_check(paths):

@@ -174,7 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_api_key(args.action)
 
         from tray_app.app import run_tray, run_watch
+        from tray_app.platform.memory import cap_malloc_arenas
 
+        cap_malloc_arenas()  # the long-running commands, before any of their threads starts
         if command == "watch":
             return run_watch(loaded, paths, notify=not args.no_notify)
         return run_tray(loaded, paths)

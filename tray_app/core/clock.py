@@ -17,12 +17,17 @@ class Clock(Protocol):
         ...
 
 
+def utc_now() -> datetime:
+    """The system's wall-clock time, timezone-aware UTC (the default clock of the sources)."""
+    return datetime.now(timezone.utc)
+
+
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return utc_now()
 
     def monotonic(self) -> float:
         return time.monotonic()
 
 
-__all__ = ["Clock", "SystemClock"]
+__all__ = ["Clock", "SystemClock", "utc_now"]

@@ -30,10 +30,10 @@ import signal
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from tray_app import APP_NAME, APP_TITLE
+from tray_app.core.clock import utc_now
 from tray_app.core.errors import TrayUnavailable
 from tray_app.core.models import Health, MonitorSnapshot
 from tray_app.platform.dbus import name_has_owner
@@ -97,7 +97,7 @@ class TrayUI:
                 APP_NAME,
                 icon=self._picture(Health.UNKNOWN, False),
                 title=self._title(f"{APP_TITLE}: starting…"),
-                menu=self._menu.to_pystray(build_menu(initial, MenuPrefs(), _now())),
+                menu=self._menu.to_pystray(build_menu(initial, MenuPrefs(), utc_now())),
             )
         except Exception as exc:  # Xlib, GLib and ctypes errors from the backend
             raise TrayUnavailable(
@@ -111,7 +111,7 @@ class TrayUI:
         """Hand what the tray should show to the UI thread (safe from any thread; never
         blocks). Worked out here, on the caller's thread, so that a poll changing nothing shown
         (most polls: "Last checked" moves once a minute) does not wake the UI thread at all."""
-        now = _now()
+        now = utc_now()
         view = TrayView(
             health=(snapshot.overall, snapshot.probe_only),
             title=self._title(tooltip_text(snapshot, now)),
@@ -328,10 +328,6 @@ def _relabels(
             return ()
         changes.append((before.text, after.text))
     return tuple(changes)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 __all__ = ["TrayUI"]

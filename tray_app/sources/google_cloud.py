@@ -32,12 +32,13 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from tray_app.core.clock import utc_now
 from tray_app.core.errors import InvalidResponse
 from tray_app.core.models import Component, Health, Incident, IncidentUpdate, PageSnapshot
 from tray_app.core.text import clean, safe_url
@@ -79,10 +80,6 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 _warned: set[str] = set()
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class GoogleCloudClient(StatusPageClient):
     """Reads ``<url>/incidents.json``; the shared client, caps, ETag and errors of the base."""
 
@@ -95,7 +92,7 @@ class GoogleCloudClient(StatusPageClient):
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         timeout: float = 10.0,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         watched: Iterable[str] = (),
     ) -> None:
         super().__init__(client, base_url, max_bytes=max_bytes, timeout=timeout, clock=clock)

@@ -35,12 +35,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import httpx
 
 from tray_app.config.schema import ProbeSettings
+from tray_app.core.clock import utc_now
 from tray_app.core.errors import (
     FetchTimeout,
     InternalReadError,
@@ -67,10 +68,6 @@ API = "api"
 CLAUDE_AI = "claude_ai"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Prober:
     """Runs the enabled probes in turn; each result stands for one status-page component."""
 
@@ -80,7 +77,7 @@ class Prober:
         settings: ProbeSettings,
         *,
         api_key_provider: Callable[[], str | None] = get_api_key,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         max_bytes: int = PROBE_MAX_BYTES,
     ) -> None:
         self._client = client

@@ -15,10 +15,11 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 
 import httpx
 
+from tray_app.core.clock import utc_now
 from tray_app.core.errors import HTTPStatusError, InvalidResponse, NetworkError
 from tray_app.core.models import PageSnapshot
 from tray_app.sources.http import (
@@ -37,10 +38,6 @@ SUMMARY_PATH = "/api/v2/summary.json"
 HTML_MESSAGE = "status page answered HTML, not JSON (captive portal or challenge page?)"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class StatusPageClient:
     """Reads one status page; remembers the last snapshot and its ETag for conditional GETs.
 
@@ -56,7 +53,7 @@ class StatusPageClient:
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         timeout: float = 10.0,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._client = client
         self.url = base_url.rstrip("/") + self.PATH

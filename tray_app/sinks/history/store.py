@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tray_app.config.schema import HistorySettings
+from tray_app.core.clock import utc_now
 from tray_app.core.errors import HistoryError
 from tray_app.core.events import Event, event_to_dict
 from tray_app.core.models import Health, MonitorSnapshot, ProbeResult
@@ -43,10 +44,6 @@ SEEN_GRANULARITY = timedelta(seconds=60)
 MAX_GAP = timedelta(minutes=15)
 
 _COLUMNS = "id, component_id, name, at, until, health, official, probe_only"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def epoch(at: datetime) -> float:
@@ -101,7 +98,7 @@ class History:
         path: Path,
         *,
         settings: HistorySettings | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         busy_timeout: float = 5.0,
         readonly: bool = False,
     ) -> None:
