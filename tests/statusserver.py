@@ -197,10 +197,7 @@ class StatusServer:
     def set_summary(self, doc_or_fixture_name: object | str) -> None:
         """Serve summary.json: a dict, or a file name in tests/fixtures/ (served verbatim)."""
         if isinstance(doc_or_fixture_name, str):
-            body = (FIXTURES / doc_or_fixture_name).read_bytes()
-            etag = strong_etag(body)
-            headers = (("Content-Type", "application/json; charset=utf-8"), ("ETag", etag))
-            self.set(SUMMARY_PATH, Route(body=body, headers=headers, etag=etag))
+            self.set(SUMMARY_PATH, json_body_route((FIXTURES / doc_or_fixture_name).read_bytes()))
         else:
             self.set_json(SUMMARY_PATH, doc_or_fixture_name)
 

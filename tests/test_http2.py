@@ -4,7 +4,6 @@ on 127.0.0.1, tests/h2server.py): the page and both probes work, the page's ETag
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -14,8 +13,7 @@ from tests.statusserver import (
     API_401,
     CLOUDFLARE_403,
     SUMMARY_PATH,
-    Route,
-    strong_etag,
+    json_route,
     summary_doc,
 )
 from tray_app.config.schema import API_COMPONENT, ProbeSettings, Settings, StatusPageSettings
@@ -32,18 +30,10 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[H2Server]:
         yield h2
 
 
-def page_route(doc: object) -> Route:
-    body = json.dumps(doc).encode()
-    etag = strong_etag(body)
-    return Route(
-        body=body, headers=(("Content-Type", "application/json"), ("ETag", etag)), etag=etag
-    )
-
-
 def test_page_and_probes_over_http2_on_one_connection_with_the_etag_kept(
     server: H2Server,
 ) -> None:
-    server.set(SUMMARY_PATH, page_route(summary_doc()))
+    server.set(SUMMARY_PATH, json_route(summary_doc()))
     settings = Settings(
         status_page=StatusPageSettings(url=server.url, timeout=5),
         probes=ProbeSettings(
@@ -59,7 +49,7 @@ def test_page_and_probes_over_http2_on_one_connection_with_the_etag_kept(
             assert page.indicator == "none"
             assert [r.outcome for r in results] == [ProbeOutcome.UP, ProbeOutcome.UP]
         server.set(
-            SUMMARY_PATH, page_route(summary_doc("critical", {API_COMPONENT: "major_outage"}))
+            SUMMARY_PATH, json_route(summary_doc("critical", {API_COMPONENT: "major_outage"}))
         )
         changed = sources.page.fetch()
         assert changed.component(API_COMPONENT).health is Health.MAJOR_OUTAGE  # type: ignore[union-attr]

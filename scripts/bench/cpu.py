@@ -32,14 +32,7 @@ from bench.common import (
     write_config,
 )
 from tests.h2server import h2_server
-from tests.statusserver import (
-    API_401,
-    CLOUDFLARE_403,
-    FIXTURES,
-    SUMMARY_PATH,
-    Route,
-    strong_etag,
-)
+from tests.statusserver import API_401, CLOUDFLARE_403, FIXTURES, SUMMARY_PATH, json_body_route
 
 SLOW = 600.0  # an interval that does not come round during a measurement
 
@@ -68,11 +61,8 @@ def page_server(tls: bool) -> Iterator[tuple[Any, dict[str, str]]]:
         finally:
             server.stop()
         return
-    body = (FIXTURES / FIXTURE).read_bytes()
-    etag = strong_etag(body)
     with h2_server() as (h2, ca_file):
-        headers = (("Content-Type", "application/json; charset=utf-8"), ("ETag", etag))
-        h2.set(SUMMARY_PATH, Route(body=body, headers=headers, etag=etag))
+        h2.set(SUMMARY_PATH, json_body_route((FIXTURES / FIXTURE).read_bytes()))
         h2.set("/v1/models", API_401)
         h2.set("/", CLOUDFLARE_403)
         yield h2, {"SSL_CERT_FILE": ca_file}

@@ -180,12 +180,10 @@ def measure_wire(page_route: Route, polls: int, *, http2: bool = False) -> WireF
 def bench_bytes(quick: bool, work: Path) -> Report:
     polls = 10 if quick else 30
     body = (FIXTURES / FIXTURE).read_bytes()
-    from tests.statusserver import strong_etag
+    from tests.statusserver import json_body_route
 
     json_type = ("Content-Type", "application/json; charset=utf-8")
-    with_etag = Route(
-        body=body, headers=(json_type, ("ETag", strong_etag(body))), etag=strong_etag(body)
-    )
+    with_etag = json_body_route(body)
     variants = {  # name: (the page's route, the server offers HTTP/2)
         "HTTP/2, ETag/304": (with_etag, True),
         "HTTP/1.1, ETag/304": (with_etag, False),
